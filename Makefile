@@ -1,0 +1,44 @@
+# KAP Clinic. `make demo` serves a seeded demo clinic; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+# psycopg2 builds against libpq's pg_config; without it, take the binary wheel (never both).
+PG_EXTRA := $(shell command -v pg_config >/dev/null 2>&1 && echo postgres || echo postgres-binary)
+
+.PHONY: install demo test lint worker beat bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,$(PG_EXTRA)]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# The demo runs in debug mode on plain http, on the SQLite file unless DATABASE_URL says otherwise.
+demo: export DJANGO_DEBUG ?= true
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py serve_demo --port $(PORT)
+
+# pytest exits 5 when it collects no test: that is not a failure of the suite.
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then exit 0; else exit $$rc; fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+worker: install
+	$(VENV)/bin/celery -A kap_clinic worker --loglevel=INFO
+
+beat: install
+	$(VENV)/bin/celery -A kap_clinic beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule
+
+bench: install
+	$(PY) -m tests.bench
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

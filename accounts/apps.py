@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Accounts"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from accounts.roles import sync_role_groups
+
+        post_migrate.connect(sync_role_groups, sender=self)

@@ -1,0 +1,78 @@
+"""The clinic's roles and what each may use.
+
+A user has exactly one role. Each role is also a Django group holding the model permissions below,
+kept in step after every migrate, so the admin site and `user.has_perm` agree with the role.
+Per-patient questions ("may this clinician see this patient?") are answered by
+`patients.access`, not here.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    INTAKE = "intake", "Intake coordinator"
+    THERAPIST = "therapist", "Therapist"
+    PRESCRIBER = "prescriber", "Prescriber"
+    FRONTDESK = "frontdesk", "Front desk"
+    ADMIN = "admin", "Administrator"
+    PATIENT = "patient", "Patient"
+
+
+CLINICIANS = frozenset({Role.THERAPIST, Role.PRESCRIBER})
+STAFF = frozenset(set(Role) - {Role.PATIENT})
+
+_CLINICAL = [
+    "patients.view_patient",
+    "patients.change_patient",
+    "patients.view_treatmentcourse",
+    "patients.change_treatmentcourse",
+    "patients.view_careteammember",
+    "patients.view_alert",
+    "patients.change_alert",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.INTAKE: [
+        "patients.view_patient",
+        "patients.add_patient",
+        "patients.change_patient",
+        "patients.view_treatmentcourse",
+        "patients.change_treatmentcourse",
+        "patients.view_alert",
+    ],
+    Role.THERAPIST: _CLINICAL,
+    Role.PRESCRIBER: _CLINICAL,
+    Role.FRONTDESK: ["patients.view_patient"],
+    Role.ADMIN: [
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "auth.view_group",
+        "patients.view_patient",
+        "patients.add_patient",
+        "patients.change_patient",
+        "patients.view_careteammember",
+        "patients.add_careteammember",
+        "patients.change_careteammember",
+        "patients.delete_careteammember",
+        "audit.view_auditevent",
+    ],
+    Role.PATIENT: [],
+}
+
+
+def sync_role_groups(sender=None, using="default", **kwargs):
+    """Create one group per role and give it exactly its permissions (post_migrate)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.using(using).get_or_create(name=role)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            wanted.extend(
+                Permission.objects.using(using).filter(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        group.permissions.set(wanted)

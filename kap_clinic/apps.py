@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class KapClinicConfig(AppConfig):
+    """The project package is an app too, so its templates and management commands load."""
+
+    name = "kap_clinic"
+    verbose_name = "KAP Clinic"

@@ -1,0 +1,29 @@
+from django.conf import settings
+
+from accounts.roles import CLINICIANS, Role
+
+# What each role's navigation shows: only what the role may use.
+_NAV = {
+    "patients": ("Patients", "patient_list"),
+    "register": ("Register patient", "patient_register"),
+    "admin": ("Administration", "admin:index"),
+}
+_ROLE_NAV = {
+    Role.INTAKE: ["patients", "register"],
+    Role.THERAPIST: ["patients"],
+    Role.PRESCRIBER: ["patients"],
+    Role.FRONTDESK: ["patients", "register"],
+    Role.ADMIN: ["patients", "register", "admin"],
+    Role.PATIENT: [],
+}
+
+
+def clinic(request):
+    user = getattr(request, "user", None)
+    role = getattr(user, "role", None) if user and user.is_authenticated else None
+    return {
+        "nav_items": [_NAV[key] for key in _ROLE_NAV.get(role, [])],
+        "is_clinician": role in CLINICIANS,
+        "clinic_time_zone": settings.TIME_ZONE,
+        "idle_logoff_seconds": settings.SESSION_COOKIE_AGE,
+    }

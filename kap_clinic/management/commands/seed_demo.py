@@ -1,0 +1,205 @@
+"""Seed a demo clinic: one user per role and about thirty patients with courses in every phase.
+
+Idempotent: users and patients that exist already are left as they are, so `make demo` can run
+it every time. Every clinical write goes through the services, as a person's would.
+"""
+
+import random
+from datetime import date
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import User
+from accounts.roles import Role
+from patients import phases
+from patients.models import Alert, Patient
+from patients.services import alert_raise, care_team_add, course_change_phase, patient_register
+
+DEMO_PASSWORD = "Ketamine-Demo-2026"
+
+# username, first, last, role, extra
+STAFF = [
+    ("intake", "Irene", "Castillo", Role.INTAKE, {}),
+    ("therapist", "Theo", "Marsh", Role.THERAPIST, {}),
+    ("prescriber", "Priya", "Raman", Role.PRESCRIBER, {"on_call": True}),
+    ("frontdesk", "Frances", "Doyle", Role.FRONTDESK, {}),
+    ("admin", "Adam", "Kowalski", Role.ADMIN, {}),
+    ("therapist2", "Tamsin", "Okafor", Role.THERAPIST, {}),
+]
+PATIENT_USER = ("patient", "Paula", "Reyes")
+
+FIRST = [
+    "Alex",
+    "Jordan",
+    "Maya",
+    "Noah",
+    "Elena",
+    "Samir",
+    "Grace",
+    "Luis",
+    "Hannah",
+    "Omar",
+    "Chloe",
+    "Ben",
+    "Aisha",
+    "Daniel",
+    "Yuki",
+    "Rosa",
+    "Ethan",
+    "Leah",
+    "Marcus",
+    "Nina",
+]
+LAST = [
+    "Bennett",
+    "Chen",
+    "Diaz",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ito",
+    "Johnson",
+    "Khan",
+    "Lopez",
+    "Morgan",
+    "Nguyen",
+    "Olsen",
+    "Patel",
+    "Quinn",
+    "Rossi",
+    "Silva",
+    "Turner",
+    "Walsh",
+]
+# How many demo courses end up in each phase (30 in all; the portal patient adds one).
+PHASE_PLAN = [
+    (phases.SCREENING, 8),
+    (phases.PREPARATION, 6),
+    (phases.TREATMENT, 7),
+    (phases.MAINTENANCE, 4),
+    (phases.COMPLETED, 3),
+    (phases.DISCONTINUED, 2),
+]
+PATH = {
+    phases.SCREENING: [],
+    phases.PREPARATION: [phases.PREPARATION],
+    phases.TREATMENT: [phases.PREPARATION, phases.TREATMENT],
+    phases.MAINTENANCE: [phases.PREPARATION, phases.TREATMENT, phases.MAINTENANCE],
+    phases.COMPLETED: [phases.PREPARATION, phases.TREATMENT, phases.MAINTENANCE, phases.COMPLETED],
+    phases.DISCONTINUED: [phases.PREPARATION, phases.DISCONTINUED],
+}
+REASONS = {
+    phases.PREPARATION: "Screening approved; enrolled (demo).",
+    phases.TREATMENT: "First dose (demo).",
+    phases.MAINTENANCE: "Initial series of six doses completed (demo).",
+    phases.COMPLETED: "Maintenance ended by shared decision (demo).",
+    phases.DISCONTINUED: "Patient chose to stop treatment (demo).",
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo clinic's users and patients (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = {
+            username: self._user(username, first, last, role, extra)
+            for username, first, last, role, extra in STAFF
+        }
+        users["patient"] = self._user(*PATIENT_USER, Role.PATIENT, {})
+        created = self._patients(users)
+        self.stdout.write(self.style.SUCCESS(f"Demo clinic ready ({created} patients created)."))
+        self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password {DEMO_PASSWORD!r} as:")
+        for username, *_ in [*STAFF, PATIENT_USER]:
+            self.stdout.write(f"  {username:<11} ({users[username].get_role_display()})")
+
+    def _user(self, username, first, last, role, extra) -> User:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "role": role,
+                "email": f"{username}@demo.invalid",
+                **extra,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        return user
+
+    def _patients(self, users) -> int:
+        registrar, therapist, prescriber = users["intake"], users["therapist"], users["prescriber"]
+        created = 0
+        plan = [phase for phase, count in PHASE_PLAN for _ in range(count)]
+        for index, target in enumerate(plan):
+            rng = random.Random(index)  # per patient, so a re-run regenerates the same people
+            first, last = (
+                FIRST[index % len(FIRST)],
+                LAST[(index * 7 + index // len(FIRST)) % len(LAST)],
+            )
+            born = date(1960 + rng.randrange(40), 1 + rng.randrange(12), 1 + rng.randrange(28))
+            if Patient.objects.filter(
+                first_name=first, last_name=last, date_of_birth=born
+            ).exists():
+                continue
+            patient = patient_register(
+                by=registrar,
+                first_name=first,
+                last_name=last,
+                date_of_birth=born,
+                sex=rng.choice(["female", "male"]),
+                phone=f"555-01{index:02d}",
+                email=f"{first.lower()}.{last.lower()}@demo.invalid",
+                emergency_contact_name=f"{rng.choice(FIRST)} {last}",
+                emergency_contact_relationship=rng.choice(["spouse", "sibling", "parent"]),
+                emergency_contact_phone=f"555-02{index:02d}",
+            )
+            created += 1
+            if target != phases.SCREENING:
+                clinician = therapist if index % 3 else users["therapist2"]
+                care_team_add(by=registrar, patient=patient, clinician=clinician, primary=True)
+                care_team_add(by=registrar, patient=patient, clinician=prescriber)
+            self._walk(patient, target, prescriber)
+            if target == phases.TREATMENT and index % 3 == 0:
+                alert_raise(
+                    patient=patient,
+                    recipient=therapist if index % 2 else prescriber,
+                    kind=Alert.Kind.CLINICAL,
+                    severity=Alert.Severity.WARNING,
+                    message="PHQ-9 rose by 6 points since the last dose: review before the next.",
+                )
+        created += self._portal_patient(users, registrar, therapist, prescriber)
+        return created
+
+    def _walk(self, patient, target, by):
+        course = patient.courses.get()
+        for phase in PATH[target]:
+            course = course_change_phase(
+                by=by, course=course, to_phase=phase, reason=REASONS[phase]
+            )
+
+    def _portal_patient(self, users, registrar, therapist, prescriber) -> int:
+        portal_user = users["patient"]
+        if Patient.objects.filter(user=portal_user).exists():
+            return 0
+        patient = patient_register(
+            by=registrar,
+            first_name="Paula",
+            last_name="Reyes",
+            date_of_birth=date(1987, 4, 9),
+            sex="female",
+            email="patient@demo.invalid",
+            phone="555-0199",
+            emergency_contact_name="Marco Reyes",
+            emergency_contact_relationship="spouse",
+            emergency_contact_phone="555-0198",
+        )
+        Patient.objects.filter(pk=patient.pk).update(user=portal_user)
+        care_team_add(by=registrar, patient=patient, clinician=therapist, primary=True)
+        care_team_add(by=registrar, patient=patient, clinician=prescriber)
+        self._walk(patient, phases.TREATMENT, prescriber)
+        return 1

@@ -1,0 +1,96 @@
+"""Pages that span apps: the role home pages and the patient chart.
+
+They live in the project package, the top of the house, so the apps below only import downward.
+"""
+
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import render
+
+from accounts.decorators import staff_required
+from accounts.models import User
+from accounts.roles import CLINICIANS, Role
+from audit.models import Action, AuditSeal
+from audit.services import record
+from patients import phases, selectors
+from patients.access import Access, allowed_actions, patients_for
+from patients.forms import PhaseChangeForm
+from patients.models import Patient, TreatmentCourse
+
+HOME_LIST_SIZE = 50
+
+
+def home(request):
+    user = request.user
+    context = {"alerts": list(selectors.unresolved_alerts_for(user))}
+    if user.role == Role.PATIENT:
+        return _patient_home(request, context)
+    shown = None
+    if user.role == Role.INTAKE:
+        candidates = patients_for(user, Access.VIEW_RECORD).filter(courses__phase=phases.SCREENING)
+        shown = context["candidates"] = list(
+            selectors.with_courses(candidates.order_by("created_at"))[:HOME_LIST_SIZE]
+        )
+    elif user.role in CLINICIANS:
+        mine = patients_for(user, Access.VIEW_RECORD)
+        shown = context["my_patients"] = list(selectors.with_courses(mine)[:HOME_LIST_SIZE])
+    elif user.role == Role.ADMIN:
+        context["phase_counts"] = _phase_counts()
+        context["role_counts"] = [
+            (Role(role).label, n)
+            for role, n in User.objects.filter(is_active=True)
+            .values_list("role")
+            .annotate(n=Count("id"))
+            .order_by("role")
+        ]
+        context["last_seal"] = AuditSeal.objects.order_by("-id").first()
+    if shown is not None:
+        record(user=user, action=Action.LIST, detail={"patients": [str(p.pk) for p in shown]})
+    return render(request, f"home/{user.role}.html", context)
+
+
+def _phase_counts() -> list[tuple[str, int]]:
+    counts = dict(TreatmentCourse.objects.values_list("phase").annotate(n=Count("id")).order_by())
+    return [(phases.LABELS[p], counts.get(p, 0)) for p in phases.PHASES]
+
+
+def _patient_home(request, context):
+    patient = Patient.objects.filter(user=request.user).first()
+    if patient is not None:
+        course = patient.courses.exclude(phase__in=phases.CLOSED).first()
+        context.update(patient=patient, course=course)
+        record(user=request.user, action=Action.VIEW, patient_id=patient.pk, obj=patient)
+    return render(request, "home/patient.html", context)
+
+
+@staff_required
+def chart(request, patient_pk):
+    """One patient's chart: demographics for everyone allowed; the clinical record by policy."""
+    visible = patients_for(request.user, Access.VIEW_DEMOGRAPHICS).filter(pk=patient_pk)
+    patient = visible.first()
+    if patient is None:
+        record(user=request.user, action=Action.DENIED, patient_id=patient_pk)
+        raise Http404("No such patient")
+    actions = allowed_actions(request.user, patient)
+    context = {"patient": patient, "actions": {a.value for a in actions}}
+    if Access.VIEW_RECORD in actions:
+        patient = selectors.chart(patient.pk)
+        courses = list(patient.courses.all())
+        current = next((c for c in courses if c.is_open), None)
+        context.update(
+            patient=patient,
+            courses=courses,
+            current_course=current,
+            care_team=list(patient.care_team.all()),
+            phase_form=PhaseChangeForm(current_phase=current.phase)
+            if current and Access.CHANGE_RECORD in actions and phases.next_phases(current.phase)
+            else None,
+        )
+    record(
+        user=request.user,
+        action=Action.VIEW,
+        patient_id=patient.pk,
+        obj=patient,
+        detail={"record": Access.VIEW_RECORD in actions},
+    )
+    return render(request, "chart.html", context)

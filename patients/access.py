@@ -1,0 +1,80 @@
+"""The one access policy for patient data: may this user do this to this patient?
+
+Every view and every patient queryset goes through here. The rule for each role is written once,
+as a filter over patients, so "which patients may I list" and "may I open this chart" can never
+disagree.
+
+- therapist, prescriber: everything about the patients whose care team they are on;
+- intake: candidates (a course in screening, or no course yet), record and demographics;
+- front desk: demographics of every patient (to register, call and book), no clinical record;
+- admin: demographics of every patient, no clinical record;
+- patient: their own record and demographics, read only (the portal).
+"""
+
+from enum import StrEnum
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.roles import CLINICIANS, Role
+from patients import phases
+from patients.models import Patient, TreatmentCourse
+
+
+class Access(StrEnum):
+    VIEW_DEMOGRAPHICS = "view_demographics"
+    CHANGE_DEMOGRAPHICS = "change_demographics"
+    VIEW_RECORD = "view_record"  # the clinical chart: courses, screening, sessions, notes
+    CHANGE_RECORD = "change_record"  # clinical writes, phase changes, alerts
+
+
+_ALL = Q()
+_NONE = None
+
+
+def _candidates() -> Q:
+    open_courses = TreatmentCourse.objects.filter(patient=OuterRef("pk")).exclude(
+        phase__in=phases.CLOSED
+    )
+    in_screening = open_courses.filter(phase=phases.SCREENING)
+    return Q(Exists(in_screening)) | ~Q(Exists(open_courses))
+
+
+def _scope(user, action: Access) -> Q | None:
+    """The patients `user` may do `action` to, as a filter; None means no patient at all."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return _NONE
+    role = user.role
+    if role in CLINICIANS:
+        return Q(care_team__clinician=user)
+    if role == Role.INTAKE:
+        return _candidates()
+    if role in (Role.FRONTDESK, Role.ADMIN):
+        demographic = action in (Access.VIEW_DEMOGRAPHICS, Access.CHANGE_DEMOGRAPHICS)
+        return _ALL if demographic else _NONE
+    if role == Role.PATIENT:
+        reading = action in (Access.VIEW_DEMOGRAPHICS, Access.VIEW_RECORD)
+        return Q(user=user) if reading else _NONE
+    return _NONE
+
+
+def patients_for(user, action: Access = Access.VIEW_DEMOGRAPHICS) -> QuerySet[Patient]:
+    """Every patient `user` may do `action` to."""
+    scope = _scope(user, action)
+    if scope is None:
+        return Patient.objects.none()
+    # A clinician is on a care team at most once (a unique constraint), so no duplicate rows.
+    return Patient.objects.filter(scope) if scope else Patient.objects.all()
+
+
+def may(user, action: Access, patient: Patient) -> bool:
+    scope = _scope(user, action)
+    if scope is None:
+        return False
+    if not scope:
+        return True
+    return Patient.objects.filter(scope, pk=patient.pk).exists()
+
+
+def allowed_actions(user, patient: Patient) -> frozenset[Access]:
+    """All four answers at once, for pages that show or hide sections."""
+    return frozenset(action for action in Access if may(user, action, patient))

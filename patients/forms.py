@@ -1,0 +1,46 @@
+from django import forms
+
+from patients import phases
+from patients.models import Patient
+from patients.services import DEMOGRAPHIC_FIELDS
+
+
+class PatientForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = DEMOGRAPHIC_FIELDS
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            "address": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class PatientSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"placeholder": "Name, MRN or date of birth", "autocomplete": "off"}
+        ),
+    )
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+
+class PhaseChangeForm(forms.Form):
+    to_phase = forms.ChoiceField(label="Move to", choices=())
+    reason = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+    def __init__(self, *args, current_phase: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_phase"].choices = [
+            (p, phases.LABELS[p]) for p in phases.next_phases(current_phase)
+        ]
+
+
+class AlertResolveForm(forms.Form):
+    note = forms.CharField(
+        label="Resolution note", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
+    )

@@ -1,0 +1,86 @@
+"""Reads with joins for pages about patients: each costs a fixed number of queries."""
+
+import re
+from datetime import date, datetime
+
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+
+from patients.models import Alert, CareTeamMember, Patient, PhaseChange, TreatmentCourse
+
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%d.%m.%Y")
+
+
+def _as_date(term: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(term, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def search(patients: QuerySet[Patient], term: str) -> QuerySet[Patient]:
+    """Match a name (every word, any name field), an MRN or a date of birth."""
+    term = term.strip()
+    if not term:
+        return patients
+    born = _as_date(term)
+    if born:
+        return patients.filter(date_of_birth=born)
+    if re.fullmatch(r"(?i)kc\d+|\d{3,}", term):
+        return patients.filter(mrn__icontains=term)
+    for word in term.split():
+        patients = patients.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(preferred_name__icontains=word)
+        )
+    return patients
+
+
+def with_courses(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """Attach `latest_courses` (newest first) to each patient, in one query for the page."""
+    return patients.prefetch_related(
+        Prefetch(
+            "courses",
+            queryset=TreatmentCourse.objects.order_by("-opened_at"),
+            to_attr="latest_courses",
+        )
+    )
+
+
+def chart(patient_pk) -> Patient:
+    """The patient with courses (and their timelines), care team and unresolved alerts."""
+    return Patient.objects.prefetch_related(
+        Prefetch(
+            "courses",
+            queryset=TreatmentCourse.objects.prefetch_related(
+                Prefetch("phase_changes", queryset=PhaseChange.objects.select_related("by"))
+            ),
+        ),
+        Prefetch("care_team", queryset=CareTeamMember.objects.select_related("clinician")),
+        Prefetch(
+            "alerts",
+            queryset=Alert.objects.exclude(status=Alert.Status.RESOLVED).select_related(
+                "recipient"
+            ),
+            to_attr="unresolved_alerts",
+        ),
+    ).get(pk=patient_pk)
+
+
+def unresolved_alerts_for(user) -> QuerySet[Alert]:
+    return (
+        Alert.objects.filter(recipient=user)
+        .exclude(status=Alert.Status.RESOLVED)
+        .select_related("patient")
+        .annotate(
+            rank=Case(
+                When(severity=Alert.Severity.URGENT, then=Value(0)),
+                When(severity=Alert.Severity.WARNING, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("rank", "created_at")
+    )

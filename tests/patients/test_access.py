@@ -1,0 +1,132 @@
+"""The access policy, role by role, against the patient list and the chart.
+
+Each role has a case it is allowed and a case that must be refused.
+"""
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from patients.access import Access, may, patients_for
+
+pytestmark = pytest.mark.django_db
+
+
+def chart(patient):
+    return reverse("chart", args=[patient.pk])
+
+
+def listed(client):
+    response = client.post(reverse("patient_list"), {"q": ""})
+    assert response.status_code == 200
+    return {p.pk for p in response.context["page"].object_list}
+
+
+def test_care_team_clinician_sees_own_patients_only(signed_in, therapist, patient, other_patient):
+    client = signed_in(therapist)
+    assert listed(client) == {patient.pk}
+    assert client.get(chart(patient)).status_code == 200
+    assert client.get(chart(other_patient)).status_code == 404
+
+
+def test_prescriber_on_team_sees_the_record(signed_in, prescriber, patient, other_patient):
+    client = signed_in(prescriber)
+    response = client.get(chart(patient))
+    assert response.status_code == 200 and "view_record" in response.context["actions"]
+    assert client.get(chart(other_patient)).status_code == 404
+
+
+def test_outside_clinician_is_refused(signed_in, outside_clinician, patient, other_patient):
+    client = signed_in(outside_clinician)
+    assert listed(client) == {other_patient.pk}
+    assert client.get(chart(patient)).status_code == 404
+
+
+def test_intake_sees_candidates_not_patients_in_treatment(signed_in, intake, candidate, patient):
+    client = signed_in(intake)
+    assert listed(client) == {candidate.pk}
+    response = client.get(chart(candidate))
+    assert response.status_code == 200 and "view_record" in response.context["actions"]
+    assert client.get(chart(patient)).status_code == 404
+
+
+def test_frontdesk_sees_demographics_but_no_clinical_record(
+    signed_in, frontdesk, patient, other_patient, candidate
+):
+    client = signed_in(frontdesk)
+    assert listed(client) == {patient.pk, other_patient.pk, candidate.pk}
+    response = client.get(chart(patient))
+    assert response.status_code == 200
+    assert "view_record" not in response.context["actions"]
+    assert b"Course of treatment" not in response.content
+    assert b"not shown to your role" in response.content
+
+
+def test_admin_sees_demographics_but_no_clinical_record(signed_in, clinic_admin, patient):
+    client = signed_in(clinic_admin)
+    assert patient.pk in listed(client)
+    response = client.get(chart(patient))
+    assert response.status_code == 200
+    assert "view_record" not in response.context["actions"]
+
+
+def test_patient_may_not_use_staff_pages(signed_in, patient, other_patient):
+    client = signed_in(patient.user)
+    assert client.get(chart(other_patient)).status_code == 403
+    assert client.get(chart(patient)).status_code == 403
+    assert client.post(reverse("patient_list"), {"q": ""}).status_code == 403
+
+
+def test_patient_policy_covers_own_record_only(patient, other_patient):
+    user = patient.user
+    assert may(user, Access.VIEW_RECORD, patient)
+    assert not may(user, Access.VIEW_RECORD, other_patient)
+    assert not may(user, Access.CHANGE_RECORD, patient)
+    assert list(patients_for(user, Access.VIEW_RECORD)) == [patient]
+
+
+def test_inactive_user_sees_nothing(therapist, patient):
+    therapist.is_active = False
+    therapist.save()
+    assert not may(therapist, Access.VIEW_RECORD, patient)
+    assert not patients_for(therapist).exists()
+
+
+def test_signed_out_visitor_is_sent_to_sign_in(client, patient):
+    response = client.get(chart(patient))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_every_chart_view_writes_an_audit_event(signed_in, therapist, patient):
+    client = signed_in(therapist)
+    before = AuditEvent.objects.count()
+    client.get(chart(patient), REMOTE_ADDR="10.1.2.3")
+    event = AuditEvent.objects.latest("id")
+    assert AuditEvent.objects.count() == before + 1
+    assert (event.user, event.role, event.patient_id, event.action) == (
+        therapist,
+        "therapist",
+        patient.pk,
+        "view",
+    )
+    assert (event.object_type, event.object_id, event.ip) == (
+        "patients.patient",
+        str(patient.pk),
+        "10.1.2.3",
+    )
+
+
+def test_a_refused_chart_is_audited_too(signed_in, outside_clinician, patient):
+    signed_in(outside_clinician).get(chart(patient))
+    event = AuditEvent.objects.latest("id")
+    assert (event.action, event.patient_id, event.user) == ("denied", patient.pk, outside_clinician)
+
+
+def test_phase_change_page_refuses_frontdesk(signed_in, frontdesk, patient):
+    course = patient.courses.get()
+    url = reverse("course_phase", args=[patient.pk, course.pk])
+    response = signed_in(frontdesk).post(url, {"to_phase": "maintenance"})
+    assert response.status_code == 403
+    course.refresh_from_db()
+    assert course.phase == "treatment"

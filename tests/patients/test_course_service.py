@@ -1,0 +1,141 @@
+"""course_change_phase: the one writer of a course's phase."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from audit.models import AuditEvent
+from patients import services
+from patients.errors import PatientsError
+from patients.models import PhaseChange, TreatmentCourse
+
+pytestmark = pytest.mark.django_db
+
+
+def move(course, by, to, reason=""):
+    return services.course_change_phase(by=by, course=course, to_phase=to, reason=reason)
+
+
+@pytest.mark.parametrize(
+    ("start", "target"),
+    [
+        ("screening", "preparation"),
+        ("preparation", "treatment"),
+        ("treatment", "maintenance"),
+        ("maintenance", "completed"),
+        ("screening", "discontinued"),
+        ("treatment", "discontinued"),
+    ],
+)
+def test_allowed_changes_are_recorded_with_who_when_and_why(patient, prescriber, start, target):
+    course = patient.courses.get()
+    TreatmentCourse.objects.filter(pk=course.pk).update(phase=start)
+    moved = move(course, prescriber, target, reason="Clinical decision")
+    course.refresh_from_db()
+    assert course.phase == moved.phase == target
+    change = PhaseChange.objects.get(course=course)
+    assert (change.from_phase, change.to_phase, change.by, change.reason) == (
+        start,
+        target,
+        prescriber,
+        "Clinical decision",
+    )
+    assert change.at is not None
+    assert (course.closed_at is not None) == (target in ("completed", "discontinued"))
+    event = AuditEvent.objects.filter(object_type="patients.treatmentcourse").latest("id")
+    assert event.detail == {"from": start, "to": target}
+    assert event.patient_id == patient.pk and event.user == prescriber
+
+
+@pytest.mark.parametrize(
+    ("start", "target"),
+    [
+        ("screening", "treatment"),
+        ("screening", "completed"),
+        ("preparation", "screening"),
+        ("preparation", "maintenance"),
+        ("treatment", "preparation"),
+        ("treatment", "completed"),
+        ("maintenance", "treatment"),
+        ("completed", "treatment"),
+        ("discontinued", "preparation"),
+        ("treatment", "treatment"),
+    ],
+)
+def test_refused_changes_write_nothing(patient, prescriber, start, target):
+    course = patient.courses.get()
+    TreatmentCourse.objects.filter(pk=course.pk).update(phase=start)
+    with pytest.raises(PatientsError):
+        move(course, prescriber, target, reason="Try")
+    course.refresh_from_db()
+    assert course.phase == start
+    assert not PhaseChange.objects.filter(course=course).exists()
+
+
+def test_discontinuing_without_reason_is_refused(patient, therapist):
+    with pytest.raises(PatientsError, match="needs a reason"):
+        move(patient.courses.get(), therapist, "discontinued", reason="  ")
+
+
+@pytest.mark.parametrize("who", ["outside_clinician", "frontdesk", "clinic_admin", "intake"])
+def test_only_those_with_change_access_may_move_a_course(request, patient, who):
+    user = request.getfixturevalue(who)
+    with pytest.raises(PatientsError, match="may not change"):
+        move(patient.courses.get(), user, "maintenance")
+
+
+def test_intake_may_move_a_candidate(candidate, intake):
+    course = move(candidate.courses.get(), intake, "discontinued", reason="Withdrew")
+    assert course.phase == "discontinued"
+
+
+def test_a_registered_guard_can_refuse(patient, prescriber):
+    def no_maintenance_on_tuesdays(course, by, reason):
+        raise PatientsError("Guard says no.")
+
+    services.register_phase_guard("maintenance")(no_maintenance_on_tuesdays)
+    try:
+        with pytest.raises(PatientsError, match="Guard says no"):
+            move(patient.courses.get(), prescriber, "maintenance")
+        assert patient.courses.get().phase == "treatment"
+    finally:
+        services._GUARDS["maintenance"].remove(no_maintenance_on_tuesdays)
+
+
+def test_a_patient_has_one_open_course(patient, intake):
+    with pytest.raises(PatientsError, match="already has an open course"):
+        services.course_open(by=intake, patient=patient)
+
+
+def test_a_new_course_may_open_after_the_last_closed(candidate, intake):
+    move(candidate.courses.get(), intake, "discontinued", reason="Withdrew")
+    course = services.course_open(by=intake, patient=candidate)
+    assert course.phase == "screening"
+    assert course.phase_changes.get().reason == "Course opened"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_changes_one_wins(patient, prescriber, therapist):
+    course = patient.courses.get()
+    barrier = threading.Barrier(2)
+    results = []
+
+    def attempt(user):
+        barrier.wait()
+        try:
+            move(course, user, "maintenance")
+            results.append("ok")
+        except PatientsError as error:
+            results.append(error.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt, args=(u,)) for u in (prescriber, therapist)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["A course cannot move from Maintenance to Maintenance.", "ok"]
+    assert PhaseChange.objects.filter(course=course).count() == 1
