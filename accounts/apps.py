@@ -10,4 +10,4 @@ class AccountsConfig(AppConfig):
 
         from accounts.roles import sync_role_groups
 
-        post_migrate.connect(sync_role_groups, sender=self)
+        post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")

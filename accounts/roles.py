@@ -62,17 +62,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 
 def sync_role_groups(sender=None, using="default", **kwargs):
-    """Create one group per role and give it exactly its permissions (post_migrate)."""
+    """Create one group per role and give it exactly its permissions.
+
+    Connected to post_migrate for every app: each app's permissions exist only after its own
+    post_migrate, so the last call sees them all.
+    """
     from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
 
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.using(using).get_or_create(name=role)
-        wanted = []
+        wanted = Q(pk__in=[])
         for dotted in perms:
             app_label, codename = dotted.split(".")
-            wanted.extend(
-                Permission.objects.using(using).filter(
-                    content_type__app_label=app_label, codename=codename
-                )
-            )
-        group.permissions.set(wanted)
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.using(using).filter(wanted))

@@ -76,5 +76,16 @@ def may(user, action: Access, patient: Patient) -> bool:
 
 
 def allowed_actions(user, patient: Patient) -> frozenset[Access]:
-    """All four answers at once, for pages that show or hide sections."""
-    return frozenset(action for action in Access if may(user, action, patient))
+    """All four answers at once, in at most one query, for pages that show or hide sections."""
+    answers: dict[Access, bool] = {}
+    checks = {}
+    for action in Access:
+        scope = _scope(user, action)
+        if scope is None or not scope:
+            answers[action] = scope is not None
+        else:
+            checks[action.value] = Exists(Patient.objects.filter(scope, pk=OuterRef("pk")))
+    if checks:
+        row = Patient.objects.filter(pk=patient.pk).annotate(**checks).values(*checks).get()
+        answers.update({Access(name): allowed for name, allowed in row.items()})
+    return frozenset(action for action, allowed in answers.items() if allowed)

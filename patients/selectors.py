@@ -27,7 +27,7 @@ def search(patients: QuerySet[Patient], term: str) -> QuerySet[Patient]:
     born = _as_date(term)
     if born:
         return patients.filter(date_of_birth=born)
-    if re.fullmatch(r"(?i)kc\d+|\d{3,}", term):
+    if re.fullmatch(r"[A-Za-z]{0,4}\d{3,}", term):
         return patients.filter(mrn__icontains=term)
     for word in term.split():
         patients = patients.filter(

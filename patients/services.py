@@ -73,6 +73,8 @@ def patient_register(*, by, open_course: bool = True, **fields) -> Patient:
 
 @transaction.atomic
 def patient_update(*, by, patient: Patient, **fields) -> Patient:
+    # Compare against the stored row (a bound ModelForm has already changed the instance).
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if not may(by, Access.CHANGE_DEMOGRAPHICS, patient):
         raise PatientsError("You may not change this patient's details.")
     unknown = set(fields) - set(DEMOGRAPHIC_FIELDS)
