@@ -56,6 +56,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.change_careteammember",
         "patients.delete_careteammember",
         "audit.view_auditevent",
+        "screening.view_screeningpolicy",
+        "screening.add_screeningpolicy",
+        "screening.change_screeningpolicy",
     ],
     Role.PATIENT: [],
 }
