@@ -130,6 +130,9 @@ def main():
         )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+    from tests.bench import screen
+
+    screen.run()
     return 0
 
 
