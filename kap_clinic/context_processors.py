@@ -5,13 +5,14 @@ from accounts.roles import CLINICIANS, Role
 # What each role's navigation shows: only what the role may use.
 _NAV = {
     "patients": ("Patients", "patient_list"),
+    "intake": ("Intake queue", "intake_queue"),
     "register": ("Register patient", "patient_register"),
     "admin": ("Administration", "admin:index"),
 }
 _ROLE_NAV = {
-    Role.INTAKE: ["patients", "register"],
+    Role.INTAKE: ["intake", "patients", "register"],
     Role.THERAPIST: ["patients"],
-    Role.PRESCRIBER: ["patients"],
+    Role.PRESCRIBER: ["patients", "intake"],
     Role.FRONTDESK: ["patients", "register"],
     Role.ADMIN: ["patients", "register", "admin"],
     Role.PATIENT: [],

@@ -11,5 +11,6 @@ urlpatterns = [
     path("patients/<uuid:patient_pk>/", views.chart, name="chart"),
     path("", include("accounts.urls")),
     path("", include("patients.urls")),
+    path("", include("screening.urls")),
     path("admin/", admin.site.urls),
 ]

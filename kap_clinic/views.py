@@ -14,8 +14,9 @@ from audit.models import Action, AuditSeal
 from audit.services import record
 from patients import phases, selectors
 from patients.access import Access, allowed_actions, patients_for
-from patients.forms import PhaseChangeForm
+from patients.forms import CareTeamForm, PhaseChangeForm
 from patients.models import Patient, TreatmentCourse
+from screening.selectors import latest_screening
 
 HOME_LIST_SIZE = 50
 
@@ -82,6 +83,8 @@ def chart(request, patient_pk):
             courses=courses,
             current_course=current,
             care_team=list(patient.care_team.all()),
+            screening=latest_screening(current) if current else None,
+            care_team_form=CareTeamForm() if Access.CHANGE_RECORD in actions else None,
             phase_form=PhaseChangeForm(current_phase=current.phase)
             if current and Access.CHANGE_RECORD in actions and phases.next_phases(current.phase)
             else None,

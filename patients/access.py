@@ -4,7 +4,9 @@ Every view and every patient queryset goes through here. The rule for each role 
 as a filter over patients, so "which patients may I list" and "may I open this chart" can never
 disagree.
 
-- therapist, prescriber: everything about the patients whose care team they are on;
+- therapist: everything about the patients whose care team they are on;
+- prescriber: the same, and candidates too (they review screenings and receive the safety alerts
+  of candidates who have no care team yet);
 - intake: candidates (a course in screening, or no course yet), record and demographics;
 - front desk: demographics of every patient (to register, call and book), no clinical record;
 - admin: demographics of every patient, no clinical record;
@@ -14,10 +16,13 @@ disagree.
 from enum import StrEnum
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
 
 from accounts.roles import CLINICIANS, Role
+from audit.models import Action
+from audit.services import record
 from patients import phases
-from patients.models import Patient, TreatmentCourse
+from patients.models import CareTeamMember, Patient, TreatmentCourse
 
 
 class Access(StrEnum):
@@ -29,6 +34,11 @@ class Access(StrEnum):
 
 _ALL = Q()
 _NONE = None
+
+
+def _on_care_team(user) -> Q:
+    # A subquery, not a join: a patient is never repeated, whatever it is combined with.
+    return Q(Exists(CareTeamMember.objects.filter(patient=OuterRef("pk"), clinician=user)))
 
 
 def _candidates() -> Q:
@@ -44,8 +54,10 @@ def _scope(user, action: Access) -> Q | None:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return _NONE
     role = user.role
+    if role == Role.PRESCRIBER:
+        return _on_care_team(user) | _candidates()
     if role in CLINICIANS:
-        return Q(care_team__clinician=user)
+        return _on_care_team(user)
     if role == Role.INTAKE:
         return _candidates()
     if role in (Role.FRONTDESK, Role.ADMIN):
@@ -62,7 +74,6 @@ def patients_for(user, action: Access = Access.VIEW_DEMOGRAPHICS) -> QuerySet[Pa
     scope = _scope(user, action)
     if scope is None:
         return Patient.objects.none()
-    # A clinician is on a care team at most once (a unique constraint), so no duplicate rows.
     return Patient.objects.filter(scope) if scope else Patient.objects.all()
 
 
@@ -89,3 +100,11 @@ def allowed_actions(user, patient: Patient) -> frozenset[Access]:
         row = Patient.objects.filter(pk=patient.pk).annotate(**checks).values(*checks).get()
         answers.update({Access(name): allowed for name, allowed in row.items()})
     return frozenset(action for action, allowed in answers.items() if allowed)
+
+
+def require(user, action: Access, patient: Patient, obj=None) -> None:
+    """For views: refuse with a 404 (existence not revealed) and an audit event when `user` may
+    not do `action` to `patient`."""
+    if not may(user, action, patient):
+        record(user=user, action=Action.DENIED, patient_id=patient.pk, obj=obj)
+        raise Http404("Not found")

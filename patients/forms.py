@@ -44,3 +44,26 @@ class AlertResolveForm(forms.Form):
     note = forms.CharField(
         label="Resolution note", widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
     )
+
+
+class CareTeamForm(forms.Form):
+    clinician = forms.ModelChoiceField(
+        queryset=None, label="Clinician", widget=forms.Select(attrs={"class": "form-select"})
+    )
+    primary = forms.BooleanField(
+        required=False,
+        label="Primary therapist",
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import User
+        from accounts.roles import CLINICIANS
+
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = User.objects.filter(
+            role__in=CLINICIANS, is_active=True
+        ).order_by("last_name", "first_name")
+        self.fields["clinician"].label_from_instance = lambda user: (
+            f"{user} ({user.get_role_display()})"
+        )

@@ -131,6 +131,13 @@ def register_phase_guard(target_phase: str) -> Callable[[PhaseGuard], PhaseGuard
     return register
 
 
+@register_phase_guard(phases.PREPARATION)
+def _primary_therapist_named(course: TreatmentCourse, by, reason: str) -> None:
+    # An enrolled patient leaves intake's view: someone clinical must own their care from now on.
+    if not CareTeamMember.objects.filter(patient_id=course.patient_id, primary=True).exists():
+        raise PatientsError("Name a primary therapist on the care team before enrolling.")
+
+
 @transaction.atomic
 def course_open(*, by, patient: Patient) -> TreatmentCourse:
     if TreatmentCourse.objects.filter(patient=patient).exclude(phase__in=phases.CLOSED).exists():
@@ -157,8 +164,15 @@ def course_change_phase(*, by, course: TreatmentCourse, to_phase: str, reason: s
     problem = phases.refusal(course.phase, to_phase, reason)
     if problem:
         raise PatientsError(problem)
+    # Every guard is asked, so the user hears every reason at once, not one per attempt.
+    refusals = []
     for guard in _GUARDS[to_phase]:
-        guard(course, by, reason)
+        try:
+            guard(course, by, reason)
+        except PatientsError as error:
+            refusals.append(error.message)
+    if refusals:
+        raise PatientsError(" ".join(refusals))
     change = PhaseChange.objects.create(
         course=course, from_phase=course.phase, to_phase=to_phase, by=by, reason=reason
     )

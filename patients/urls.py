@@ -11,6 +11,7 @@ urlpatterns = [
         views.course_phase,
         name="course_phase",
     ),
+    path("patients/<uuid:patient_pk>/care-team/", views.care_team_add, name="care_team_add"),
     path("alerts/<int:alert_pk>/", views.alert_detail, name="alert"),
     path("alerts/<int:alert_pk>/acknowledge/", views.alert_acknowledge, name="alert_acknowledge"),
     path("alerts/<int:alert_pk>/resolve/", views.alert_resolve, name="alert_resolve"),

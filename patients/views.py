@@ -8,10 +8,16 @@ from accounts.decorators import role_required, staff_required
 from audit.models import Action
 from audit.services import record
 from patients import selectors, services
-from patients.access import Access, may, patients_for
+from patients.access import Access, may, patients_for, require
 from patients.errors import PatientsError
-from patients.forms import AlertResolveForm, PatientForm, PatientSearchForm, PhaseChangeForm
-from patients.models import Alert, TreatmentCourse
+from patients.forms import (
+    AlertResolveForm,
+    CareTeamForm,
+    PatientForm,
+    PatientSearchForm,
+    PhaseChangeForm,
+)
+from patients.models import Alert, Patient, TreatmentCourse
 
 PAGE_SIZE = 25
 
@@ -109,6 +115,24 @@ def course_phase(request, patient_pk, course_pk):
     return render(
         request, "patients/phase_change.html", {"form": form, "course": course}, status=status
     )
+
+
+@staff_required
+@require_POST
+def care_team_add(request, patient_pk):
+    patient = get_object_or_404(Patient, pk=patient_pk)
+    require(request.user, Access.VIEW_RECORD, patient, patient)
+    form = CareTeamForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a clinician to add to the care team.")
+    else:
+        try:
+            services.care_team_add(by=request.user, patient=patient, **form.cleaned_data)
+        except PatientsError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{form.cleaned_data['clinician']} is on the care team.")
+    return redirect("chart", patient_pk=patient.pk)
 
 
 def _alert_for(request, alert_pk) -> Alert:

@@ -119,3 +119,227 @@ class ScreeningPolicy(models.Model):
 
 def _published_message(label: str) -> str:
     return f"Policy {label} is published and can no longer be changed: create a new draft from it."
+
+
+# --- Intake: one screening of a candidate, its facts, instruments, decisions and reviews ---------
+
+
+class Screening(models.Model):
+    """One screening of a candidate for a course: the facts intake gathers, kept between visits.
+
+    Facts may change while the screening is in progress or its last decision was `incomplete`;
+    any other decision freezes them, so a changed fact (a new blood pressure) needs a new
+    screening. `status` is kept by `screening.intake` from the latest decision and its reviews.
+    """
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        INCOMPLETE = "incomplete", "Incomplete"
+        AWAITING_REVIEW = "awaiting_review", "Awaiting review"
+        ELIGIBLE = "eligible", "Eligible"
+        EXCLUDED = "excluded", "Excluded"
+
+    OPEN = (Status.IN_PROGRESS, Status.INCOMPLETE)
+
+    course = models.ForeignKey(
+        "patients.TreatmentCourse", on_delete=models.PROTECT, related_name="screenings"
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.IN_PROGRESS, editable=False
+    )
+    # The yes/no history, substance use and medications, keyed as in screening.facts.
+    history = models.JSONField(default=dict, blank=True)
+    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course"],
+                condition=models.Q(status__in=["in_progress", "incomplete"]),
+                name="screening_one_open_per_course",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Screening {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class BloodPressureReading(models.Model):
+    """A seated resting reading taken at screening."""
+
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="bp_readings")
+    systolic = models.PositiveSmallIntegerField()
+    diastolic = models.PositiveSmallIntegerField()
+    taken_at = models.DateTimeField(auto_now_add=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["taken_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(diastolic__gt=0, systolic__gt=models.F("diastolic")),
+                name="bp_reading_plausible",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.systolic}/{self.diastolic}"
+
+
+class InstrumentAdministration(models.Model):
+    """One administration of a questionnaire (PHQ-9, GAD-7, PCL-5, C-SSRS screener).
+
+    Saved part-way and resumed while in progress; once completed its answers and score are never
+    edited (here and, on PostgreSQL, by a trigger): a new administration replaces it.
+    """
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        REPLACED = "replaced", "Replaced"
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="instrument_administrations"
+    )
+    screening = models.ForeignKey(
+        Screening, null=True, blank=True, on_delete=models.PROTECT, related_name="administrations"
+    )
+    instrument = models.CharField(max_length=8)
+    version = models.CharField(max_length=8)
+    # A list of item answers (None while unanswered), or the C-SSRS answers by question key.
+    answers = models.JSONField()
+    score = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["screening", "instrument"],
+                condition=models.Q(status__in=["in_progress", "completed"]),
+                name="administration_one_current_per_screening",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="in_progress")
+                | models.Q(completed_at__isnull=False, score__isnull=False),
+                name="administration_completed_has_score",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.instrument} {self.get_status_display().lower()}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            stored = (
+                InstrumentAdministration.objects.filter(pk=self.pk)
+                .values("status", "answers", "score")
+                .first()
+            )
+            if (
+                stored
+                and stored["status"] != self.Status.IN_PROGRESS
+                and (stored["answers"] != self.answers or stored["score"] != self.score)
+            ):
+                raise ScreeningError(
+                    "A completed questionnaire is never edited: administer it again instead."
+                )
+        super().save(*args, **kwargs)
+
+
+class ScreeningDecision(models.Model):
+    """The rules engine's answer for one screening, with everything it read. Never changed."""
+
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="decisions")
+    decided_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    policy_label = models.CharField(max_length=32)
+    facts = models.JSONField()
+    outcome = models.CharField(max_length=16)
+    reasons = models.JSONField()  # [{code, severity, message}], in rule order
+    missing = models.JSONField()
+    scores = models.JSONField()
+    safety_flags = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        get_latest_by = ["decided_at", "id"]
+
+    OUTCOME_LABELS = {
+        "eligible": "Eligible",
+        "needs_review": "Needs review",
+        "excluded": "Excluded",
+        "incomplete": "Incomplete",
+    }
+
+    def __str__(self):
+        return f"Decision {self.pk}: {self.outcome} ({self.policy_label})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ScreeningError("A screening decision is never changed: screen again.")
+        super().save(*args, **kwargs)
+
+    @property
+    def outcome_label(self) -> str:
+        return self.OUTCOME_LABELS.get(self.outcome, self.outcome)
+
+
+class ReviewItem(models.Model):
+    """A `needs_review` reason a prescriber clears, or not, with a written reason."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting review"
+        CLEARED = "cleared", "Cleared"
+        NOT_CLEARED = "not_cleared", "Not cleared"
+
+    decision = models.ForeignKey(
+        ScreeningDecision, on_delete=models.PROTECT, related_name="review_items"
+    )
+    code = models.CharField(max_length=32)
+    message = models.TextField()
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, editable=False
+    )
+    reason = models.TextField(blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "code"], name="review_item_once"),
+            models.CheckConstraint(
+                condition=models.Q(status="pending")
+                | (models.Q(reviewed_by__isnull=False) & ~models.Q(reason="")),
+                name="review_item_reviewed_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code}: {self.get_status_display()}"

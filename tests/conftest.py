@@ -172,3 +172,34 @@ def signed_in(client):
 def _fast_password_hashing(settings):
     # Production hashing costs ~0.3 s a user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def screening_policy(db):
+    """The active screening policy v1 (re-created when a transactional test emptied the table)."""
+    from django.utils import timezone
+
+    from screening.models import ScreeningPolicy
+    from screening.rules import POLICY_V1_DATA
+
+    policy, _ = ScreeningPolicy.objects.get_or_create(
+        label="v1",
+        defaults={
+            "data": POLICY_V1_DATA,
+            "status": "published",
+            "active": True,
+            "published_at": timezone.now(),
+        },
+    )
+    return policy
+
+
+@pytest.fixture
+def enrollable(screening_policy, intake):
+    """`enrollable(course)`: screen the course's candidate as eligible, through the services."""
+    from screening.demo import screen_candidate
+
+    def screen(course):
+        return screen_candidate(course=course, by=intake)
+
+    return screen

@@ -12,7 +12,8 @@ class PatientFactory(factory.django.DjangoModelFactory):
     mrn = factory.Sequence(lambda n: f"KT{n:06d}")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
-    date_of_birth = factory.Sequence(lambda n: date(1970 + n % 40, 1 + n % 12, 1 + n % 28))
+    # Adults only (1950–1999): a minor is an exclusion the tests ask for explicitly.
+    date_of_birth = factory.Sequence(lambda n: date(1950 + n % 50, 1 + n % 12, 1 + n % 28))
     sex = "female"
     phone = "555-0100"
 

@@ -28,9 +28,14 @@ def move(course, by, to, reason=""):
         ("treatment", "discontinued"),
     ],
 )
-def test_allowed_changes_are_recorded_with_who_when_and_why(patient, prescriber, start, target):
+def test_allowed_changes_are_recorded_with_who_when_and_why(
+    patient, prescriber, enrollable, start, target
+):
     course = patient.courses.get()
     TreatmentCourse.objects.filter(pk=course.pk).update(phase=start)
+    if target == "preparation":
+        enrollable(course)  # the enrollment guard wants an approved screening
+        PhaseChange.objects.filter(course=course).delete()
     moved = move(course, prescriber, target, reason="Clinical decision")
     course.refresh_from_db()
     assert course.phase == moved.phase == target

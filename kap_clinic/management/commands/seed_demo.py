@@ -15,6 +15,7 @@ from accounts.roles import Role
 from patients import phases
 from patients.models import Alert, Patient
 from patients.services import alert_raise, care_team_add, course_change_phase, patient_register
+from screening.demo import screen_candidate
 
 DEMO_PASSWORD = "Ketamine-Demo-2026"
 
@@ -90,6 +91,18 @@ PATH = {
     phases.COMPLETED: [phases.PREPARATION, phases.TREATMENT, phases.MAINTENANCE, phases.COMPLETED],
     phases.DISCONTINUED: [phases.PREPARATION, phases.DISCONTINUED],
 }
+# How the candidates still in screening stand: each a different moment of intake.
+CANDIDATE_SCREENINGS = [
+    None,  # registered, not yet screened
+    {"decide": False},  # intake under way
+    {"answers": {"phq9": None}},  # incomplete: no PHQ-9 yet
+    {"history": {"bipolar_disorder": True}},  # awaiting a prescriber's review
+    {"bp": ((146, 88), (142, 86)), "history": {"medications": ["Clonazepam 0.5 mg"]}},
+    {"history": {"psychosis_history": True}},  # excluded
+    {},  # eligible: ready to enroll
+    {"answers": {"phq9": [2, 2, 2, 1, 2, 1, 2, 1, 1]}},  # PHQ-9 item 9: a safety alert
+]
+
 REASONS = {
     phases.PREPARATION: "Screening approved; enrolled (demo).",
     phases.TREATMENT: "First dose (demo).",
@@ -102,14 +115,14 @@ REASONS = {
 class Command(BaseCommand):
     help = "Create the demo clinic's users and patients (idempotent)."
 
-    @transaction.atomic
     def handle(self, *args, **options):
-        users = {
-            username: self._user(username, first, last, role, extra)
-            for username, first, last, role, extra in STAFF
-        }
-        users["patient"] = self._user(*PATIENT_USER, Role.PATIENT, {})
-        created = self._patients(users)
+        with transaction.atomic():
+            users = {
+                username: self._user(username, first, last, role, extra)
+                for username, first, last, role, extra in STAFF
+            }
+            users["patient"] = self._user(*PATIENT_USER, Role.PATIENT, {})
+            created = self._patients(users)
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready ({created} patients created)."))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password {DEMO_PASSWORD!r} as:")
         for username, *_ in [*STAFF, PATIENT_USER]:
@@ -163,6 +176,12 @@ class Command(BaseCommand):
                 clinician = therapist if index % 3 else users["therapist2"]
                 care_team_add(by=registrar, patient=patient, clinician=clinician, primary=True)
                 care_team_add(by=registrar, patient=patient, clinician=prescriber)
+            if target == phases.SCREENING:
+                profile = CANDIDATE_SCREENINGS[index % len(CANDIDATE_SCREENINGS)]
+                if profile is not None:
+                    screen_candidate(course=patient.courses.get(), by=registrar, **profile)
+            else:
+                screen_candidate(course=patient.courses.get(), by=registrar)
             self._walk(patient, target, prescriber)
             if target == phases.TREATMENT and index % 3 == 0:
                 alert_raise(
@@ -201,5 +220,6 @@ class Command(BaseCommand):
         Patient.objects.filter(pk=patient.pk).update(user=portal_user)
         care_team_add(by=registrar, patient=patient, clinician=therapist, primary=True)
         care_team_add(by=registrar, patient=patient, clinician=prescriber)
+        screen_candidate(course=patient.courses.get(), by=registrar)
         self._walk(patient, phases.TREATMENT, prescriber)
         return 1

@@ -1,0 +1,194 @@
+"""Intake pages: queue, screening, questionnaires, decision, review, enrollment and the PDF."""
+
+import shutil
+import subprocess
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from screening.demo import screen_candidate
+from tests.conftest import service_missing
+from tests.patients.factories import CareTeamFactory, CourseFactory, PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course(candidate, screening_policy):
+    return candidate.courses.get()
+
+
+def candidates(count, intake, profile=None):
+    for _ in range(count):
+        course = CourseFactory(patient=PatientFactory(), phase="screening")
+        if profile is not None:
+            screen_candidate(course=course, by=intake, **profile)
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_the_queue_costs_a_fixed_number_of_queries(
+    signed_in, intake, screening_policy, django_assert_num_queries, count
+):
+    candidates(count, intake)
+    candidates(count, intake, {})
+    candidates(count, intake, {"history": {"bipolar_disorder": True}})
+    client = signed_in(intake)
+    # session, user, the queue, audit insert, session update in a savepoint
+    with django_assert_num_queries(7):
+        response = client.get(reverse("intake_queue"))
+    counts = {key: n for key, _, n in response.context["statuses"]}
+    assert counts == {
+        "in_progress": count,
+        "incomplete": 0,
+        "awaiting_review": count,
+        "eligible": count,
+        "excluded": 0,
+    }
+
+
+def test_the_queue_filters_by_status_oldest_first(signed_in, intake, screening_policy):
+    candidates(2, intake, {"history": {"psychosis_history": True}})
+    candidates(1, intake, {})
+    response = signed_in(intake).get(reverse("intake_queue"), {"status": "excluded"})
+    shown = response.context["courses"]
+    assert len(shown) == 2 and shown[0].opened_at <= shown[1].opened_at
+    assert all(c.queue_status == "excluded" for c in shown)
+
+
+@pytest.mark.parametrize("reasons", [1, 4])
+def test_the_decision_page_costs_a_fixed_number_of_queries(
+    signed_in, intake, course, django_assert_num_queries, reasons
+):
+    history = dict(
+        list(
+            {
+                "bipolar_disorder": True,
+                "cardiac_condition": True,
+                "severe_liver_disease": True,
+                "respiratory_disease": True,
+            }.items()
+        )[:reasons]
+    )
+    decision = screen_candidate(course=course, by=intake, history=history).decisions.get()
+    client = signed_in(intake)
+    client.get(reverse("screening_decision", args=[decision.pk]))
+    with django_assert_num_queries(10):
+        response = client.get(reverse("screening_decision", args=[decision.pk]))
+    assert len(response.context["reasons"]) == reasons
+
+
+def test_the_decision_page_explains_each_rule(signed_in, intake, course):
+    decision = screen_candidate(
+        course=course,
+        by=intake,
+        bp=((148, 86), (144, 88)),
+        history={"medications": ["Clonazepam 0.5 mg"]},
+    ).decisions.get()
+    content = signed_in(intake).get(reverse("screening_decision", args=[decision.pk])).content
+    assert b"Needs review" in content
+    assert b"hypertension_elevated" in content and b"146" in content
+    assert b"interacting_medication" in content and b"Clonazepam" in content
+
+
+def test_history_errors_keep_what_was_typed(signed_in, intake, course):
+    client = signed_in(intake)
+    client.post(reverse("screening_start", args=[course.pk]))
+    screening = course.screenings.get()
+    response = client.post(
+        reverse("screening_history", args=[screening.pk]),
+        {"psychosis_history": "no", "weight_kg": "12", "medications": "lithium 300 mg"},
+    )
+    assert response.status_code == 400
+    assert b"lithium 300 mg" in response.content
+    assert response.context["history_form"]["psychosis_history"].value() == "no"
+    screening.refresh_from_db()
+    assert screening.history == {}
+
+
+def test_an_incomplete_questionnaire_names_the_missing_item(signed_in, intake, course):
+    client = signed_in(intake)
+    client.post(reverse("screening_start", args=[course.pk]))
+    screening = course.screenings.get()
+    url = reverse("screening_questionnaire", args=[screening.pk, "phq9"])
+    data = {f"item{i}": "1" for i in range(8)}  # item 9 left out
+    response = client.post(url, {**data, "complete": "1"})
+    assert response.status_code == 400
+    assert "item8" in response.context["form"].errors
+    saved = client.post(url, {**data, "save": "1"})
+    assert saved.status_code == 302
+    assert screening.administrations.get().answers == [1] * 8 + [None]
+
+
+def test_a_high_risk_answer_shows_the_crisis_protocol(signed_in, intake, course, prescriber):
+    client = signed_in(intake)
+    client.post(reverse("screening_start", args=[course.pk]))
+    screening = course.screenings.get()
+    url = reverse("screening_questionnaire", args=[screening.pk, "cssrs"])
+    response = client.post(
+        url,
+        {
+            "q1": "yes",
+            "q2": "yes",
+            "q3": "yes",
+            "q4": "yes",
+            "q5": "no",
+            "q6": "no",
+            "complete": "1",
+        },
+        follow=True,
+    )
+    assert b"Crisis protocol" in response.content and b"Stay with the candidate" in response.content
+    assert prescriber.alerts.filter(severity="urgent").exists()
+
+
+def test_a_prescriber_clears_and_enrolls(signed_in, intake, prescriber, therapist, course):
+    CareTeamFactory(patient=course.patient, clinician=therapist, primary=True)
+    decision = screen_candidate(
+        course=course, by=intake, history={"family_psychosis_history": True}
+    ).decisions.get()
+    item = decision.review_items.get()
+    client = signed_in(prescriber)
+    response = client.post(reverse("screening_review", args=[item.pk]), {"decision": "clear"})
+    assert response.status_code == 400 and b"required" in response.content
+    client.post(
+        reverse("screening_review", args=[item.pk]),
+        {"decision": "clear", "reason": "Uncle, distant history; low risk."},
+    )
+    response = client.post(reverse("screening_enroll", args=[decision.pk]))
+    assert response.status_code == 302
+    course.refresh_from_db()
+    assert course.phase == "preparation"
+
+
+def test_an_outsider_cannot_open_a_screening(signed_in, intake, course, outside_clinician):
+    screening = screen_candidate(course=course, by=intake)
+    response = signed_in(outside_clinician).get(reverse("screening", args=[screening.pk]))
+    assert response.status_code == 404
+    assert AuditEvent.objects.latest("id").action == "denied"
+
+
+def test_the_summary_pdf_holds_the_outcome_and_every_fired_rule(signed_in, intake, course):
+    if not shutil.which("pdftotext"):
+        service_missing("pdftotext (poppler-utils)")
+    decision = screen_candidate(
+        course=course,
+        by=intake,
+        bp=((148, 86), (144, 88)),
+        history={"bipolar_disorder": True, "medications": ["XANAX 1 mg"]},
+    ).decisions.get()
+    response = signed_in(intake).get(reverse("screening_summary_pdf", args=[decision.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'inline; filename="screening-summary-{decision.pk}.pdf"'
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"],
+        input=response.content,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    assert "Needs review" in text and "v1" in text
+    for code in ("hypertension_elevated", "bipolar", "interacting_medication"):
+        assert code in text
+    assert AuditEvent.objects.latest("id").action == "print"
