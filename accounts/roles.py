@@ -21,6 +21,25 @@ class Role(models.TextChoices):
 CLINICIANS = frozenset({Role.THERAPIST, Role.PRESCRIBER})
 STAFF = frozenset(set(Role) - {Role.PATIENT})
 
+# Booking appointments (which patients and types: `sessions.access`).
+_BOOKING = [
+    "kap_sessions.view_appointment",
+    "kap_sessions.add_appointment",
+    "kap_sessions.change_appointment",
+]
+# Rooms, hours, days off, closed days and appointment lengths are kept by administrators.
+_SCHEDULE_SETUP = [
+    f"kap_sessions.{action}_{model}"
+    for model in ("room", "clinicianhours", "cliniciandayoff", "clinicclosedday")
+    for action in ("view", "add", "change", "delete")
+] + [
+    "kap_sessions.view_appointmenttype",
+    "kap_sessions.change_appointmenttype",
+    "kap_sessions.view_appointment",
+    "kap_sessions.view_calendarfeed",
+    "kap_sessions.change_calendarfeed",
+]
+
 _CLINICAL = [
     "patients.view_patient",
     "patients.change_patient",
@@ -29,6 +48,7 @@ _CLINICAL = [
     "patients.view_careteammember",
     "patients.view_alert",
     "patients.change_alert",
+    *_BOOKING,
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -39,10 +59,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.view_treatmentcourse",
         "patients.change_treatmentcourse",
         "patients.view_alert",
+        *_BOOKING,
     ],
     Role.THERAPIST: _CLINICAL,
     Role.PRESCRIBER: _CLINICAL,
-    Role.FRONTDESK: ["patients.view_patient"],
+    Role.FRONTDESK: ["patients.view_patient", *_BOOKING],
     Role.ADMIN: [
         "accounts.view_user",
         "accounts.add_user",
@@ -59,6 +80,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "screening.view_screeningpolicy",
         "screening.add_screeningpolicy",
         "screening.change_screeningpolicy",
+        *_SCHEDULE_SETUP,
     ],
     Role.PATIENT: [],
 }

@@ -7,14 +7,15 @@ _NAV = {
     "patients": ("Patients", "patient_list"),
     "intake": ("Intake queue", "intake_queue"),
     "register": ("Register patient", "patient_register"),
+    "schedule": ("Schedule", "schedule"),
     "admin": ("Administration", "admin:index"),
 }
 _ROLE_NAV = {
-    Role.INTAKE: ["intake", "patients", "register"],
-    Role.THERAPIST: ["patients"],
-    Role.PRESCRIBER: ["patients", "intake"],
-    Role.FRONTDESK: ["patients", "register"],
-    Role.ADMIN: ["patients", "register", "admin"],
+    Role.INTAKE: ["intake", "patients", "register", "schedule"],
+    Role.THERAPIST: ["patients", "schedule"],
+    Role.PRESCRIBER: ["patients", "intake", "schedule"],
+    Role.FRONTDESK: ["patients", "register", "schedule"],
+    Role.ADMIN: ["patients", "register", "schedule", "admin"],
     Role.PATIENT: [],
 }
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("patients/<uuid:patient_pk>/", views.chart, name="chart"),
     path("", include("accounts.urls")),
     path("", include("patients.urls")),
+    path("", include("sessions.urls")),
     path("", include("screening.urls")),
     path("admin/", admin.site.urls),
 ]

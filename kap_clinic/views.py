@@ -17,6 +17,7 @@ from patients.access import Access, allowed_actions, patients_for
 from patients.forms import CareTeamForm, PhaseChangeForm
 from patients.models import Patient, TreatmentCourse
 from screening.selectors import latest_screening
+from sessions import selectors as schedule
 
 HOME_LIST_SIZE = 50
 
@@ -45,6 +46,11 @@ def home(request):
             .order_by("role")
         ]
         context["last_seal"] = AuditSeal.objects.order_by("-id").first()
+    today = schedule.today_list(user)  # a clinician's own; the clinic's for the front desk
+    if today is not None:
+        context["today"] = today
+        named = [a.patient for a in today if a.show_patient]
+        shown = list({p.pk: p for p in [*(shown or []), *named]}.values())
     if shown is not None:
         record(user=user, action=Action.LIST, detail={"patients": [str(p.pk) for p in shown]})
     return render(request, f"home/{user.role}.html", context)

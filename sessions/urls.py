@@ -1,0 +1,63 @@
+from django.urls import path
+
+from sessions import views
+
+urlpatterns = [
+    path("schedule/", views.schedule, name="schedule"),
+    path("schedule/me/", views.my_schedule, name="my_schedule"),
+    path("schedule/me/feed/", views.calendar_feed_issue, name="calendar_feed_issue"),
+    path("schedule/me/feed/revoke/", views.calendar_feed_revoke, name="calendar_feed_revoke"),
+    path(
+        "schedule/clinicians/<int:clinician_pk>/",
+        views.clinician_calendar,
+        name="clinician_calendar",
+    ),
+    path("schedule/rooms/<int:room_pk>/", views.room_calendar, name="room_calendar"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path(
+        "patients/<uuid:patient_pk>/appointments/",
+        views.patient_appointments,
+        name="patient_appointments",
+    ),
+    path(
+        "patients/<uuid:patient_pk>/appointments/new/",
+        views.appointment_book,
+        name="appointment_book",
+    ),
+    path(
+        "patients/<uuid:patient_pk>/appointments/slots/",
+        views.appointment_slots,
+        name="appointment_slots",
+    ),
+    path(
+        "patients/<uuid:patient_pk>/courses/<int:course_pk>/series/",
+        views.course_series,
+        name="course_series",
+    ),
+    path("appointments/<int:appointment_pk>/", views.appointment_detail, name="appointment"),
+    path(
+        "appointments/<int:appointment_pk>/reschedule/",
+        views.appointment_reschedule,
+        name="appointment_reschedule",
+    ),
+    path(
+        "appointments/<int:appointment_pk>/slots/",
+        views.appointment_slots,
+        name="appointment_slots_reschedule",
+    ),
+    path(
+        "appointments/<int:appointment_pk>/cancel/",
+        views.appointment_cancel,
+        name="appointment_cancel",
+    ),
+    path(
+        "appointments/<int:appointment_pk>/no-show/",
+        views.appointment_no_show,
+        name="appointment_no_show",
+    ),
+    path(
+        "appointments/<int:appointment_pk>/complete/",
+        views.appointment_complete,
+        name="appointment_complete",
+    ),
+]
