@@ -1,0 +1,23 @@
+"""The sessions app's models, one module per part of the clinic's work."""
+
+from sessions.models.booking import (
+    Appointment,
+    AppointmentType,
+    CalendarFeed,
+    ClinicClosedDay,
+    ClinicianDayOff,
+    ClinicianHours,
+    Room,
+    Weekday,
+)
+
+__all__ = [
+    "Appointment",
+    "AppointmentType",
+    "CalendarFeed",
+    "ClinicClosedDay",
+    "ClinicianDayOff",
+    "ClinicianHours",
+    "Room",
+    "Weekday",
+]
