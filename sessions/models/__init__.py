@@ -1,6 +1,7 @@
 """The sessions app's models, one module per part of the clinic's work."""
 
 from sessions.models.booking import (
+    INACTIVE,
     Appointment,
     AppointmentType,
     CalendarFeed,
@@ -12,6 +13,7 @@ from sessions.models.booking import (
 )
 
 __all__ = [
+    "INACTIVE",
     "Appointment",
     "AppointmentType",
     "CalendarFeed",
