@@ -11,6 +11,15 @@ from sessions.models.booking import (
     Room,
     Weekday,
 )
+from sessions.models.consent import ConsentSignature, ConsentVersion, ConsentWithdrawal
+from sessions.models.notes import (
+    NoteStatus,
+    ProgressNote,
+    ProgressNoteAddendum,
+    PsychotherapyNote,
+    PsychotherapyNoteAddendum,
+)
+from sessions.models.preparation import PreparationRecord
 
 __all__ = [
     "INACTIVE",
@@ -20,6 +29,15 @@ __all__ = [
     "ClinicClosedDay",
     "ClinicianDayOff",
     "ClinicianHours",
+    "ConsentSignature",
+    "ConsentVersion",
+    "ConsentWithdrawal",
+    "NoteStatus",
+    "PreparationRecord",
+    "ProgressNote",
+    "ProgressNoteAddendum",
+    "PsychotherapyNote",
+    "PsychotherapyNoteAddendum",
     "Room",
     "Weekday",
 ]
