@@ -40,6 +40,11 @@ _SCHEDULE_SETUP = [
     "kap_sessions.change_calendarfeed",
 ]
 
+# Consent texts are written and published by administrators (published ones are final).
+_CONSENT_VERSIONS = [
+    f"kap_sessions.{action}_consentversion" for action in ("view", "add", "change", "delete")
+]
+
 _CLINICAL = [
     "patients.view_patient",
     "patients.change_patient",
@@ -81,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "screening.add_screeningpolicy",
         "screening.change_screeningpolicy",
         *_SCHEDULE_SETUP,
+        *_CONSENT_VERSIONS,
     ],
     Role.PATIENT: [],
 }

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("patients.urls")),
     path("", include("sessions.urls")),
+    path("", include("sessions.records_urls")),
     path("", include("screening.urls")),
     path("admin/", admin.site.urls),
 ]

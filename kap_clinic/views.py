@@ -17,6 +17,8 @@ from patients.access import Access, allowed_actions, patients_for
 from patients.forms import CareTeamForm, PhaseChangeForm
 from patients.models import Patient, TreatmentCourse
 from screening.selectors import latest_screening
+from sessions import notes as clinical_notes
+from sessions import preparation
 from sessions import selectors as schedule
 
 HOME_LIST_SIZE = 50
@@ -90,6 +92,8 @@ def chart(request, patient_pk):
             current_course=current,
             care_team=list(patient.care_team.all()),
             screening=latest_screening(current) if current else None,
+            prep=preparation.chart_section(patient, current),
+            chart_notes=clinical_notes.chart_notes(patient),
             care_team_form=CareTeamForm() if Access.CHANGE_RECORD in actions else None,
             phase_form=PhaseChangeForm(current_phase=current.phase)
             if current and Access.CHANGE_RECORD in actions and phases.next_phases(current.phase)

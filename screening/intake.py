@@ -172,7 +172,7 @@ def instrument_save(*, by, screening: Screening, code: str, answers, complete: b
         detail={"instrument": code, "status": current.status},
     )
     for flag in flags:
-        _raise_safety_alert(patient, flag, by)
+        raise_safety_alert(patient, flag, by)
     return current, flags
 
 
@@ -182,7 +182,11 @@ def _on_call_prescribers() -> list[User]:
     return list(active.filter(on_call=True)) or list(active)
 
 
-def _raise_safety_alert(patient: Patient, flag: rules.SafetyFlag, by) -> None:
+def raise_safety_alert(
+    patient: Patient, flag: rules.SafetyFlag, by, *, source: str = "Screening"
+) -> None:
+    """Alert as CLINICAL.md says: a crisis the on-call prescriber at once; otherwise the care
+    team (or the on-call prescriber when there is none). `source` opens the message."""
     crisis = flag.level == "crisis"
     team = [] if crisis else [m.clinician for m in patient.care_team.select_related("clinician")]
     for recipient in team or _on_call_prescribers():
@@ -191,9 +195,12 @@ def _raise_safety_alert(patient: Patient, flag: rules.SafetyFlag, by) -> None:
             recipient=recipient,
             kind=Alert.Kind.SAFETY,
             severity=Alert.Severity.URGENT if crisis else Alert.Severity.WARNING,
-            message=f"Screening: {flag.message}",
+            message=f"{source}: {flag.message}",
             by=by,
         )
+
+
+_raise_safety_alert = raise_safety_alert  # the name it had before in-clinic questionnaires
 
 
 def _facts(screening: Screening, today: date) -> dict:

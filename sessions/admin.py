@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
+from sessions import consent
+from sessions.errors import SessionsError
 from sessions.models import (
     Appointment,
     AppointmentType,
@@ -10,6 +13,9 @@ from sessions.models import (
     ClinicClosedDay,
     ClinicianDayOff,
     ClinicianHours,
+    ConsentVersion,
+    ProgressNote,
+    ProgressNoteAddendum,
     Room,
 )
 
@@ -101,3 +107,127 @@ class CalendarFeedAdmin(admin.ModelAdmin):
             feed.save(update_fields=["revoked_at"])
             record(user=request.user, action=Action.CHANGE, obj=feed, detail={"revoked": True})
         self.message_user(request, f"Revoked {len(live)} feed(s).")
+
+
+# --- Consent versions and progress notes ---------------------------------------------------------
+# Consent versions are written here, through `sessions.consent`: a published version is final and
+# shown read only. Progress notes are shown read only: they are written and signed by their author
+# on the notes page, and a signed one is never changed, whoever asks. Psychotherapy notes are not
+# registered at all: only their author ever reads them.
+
+
+@admin.register(ConsentVersion)
+class ConsentVersionAdmin(admin.ModelAdmin):
+    list_display = ("version", "title", "status", "published_at", "created_at")
+    list_filter = ("status",)
+    actions = ("publish",)
+    readonly_fields = (
+        "version",
+        "status",
+        "text_sha256",
+        "created_at",
+        "created_by",
+        "published_at",
+        "published_by",
+    )
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("title", "text", "notes")
+        return ("version", "status", "title", "text", "notes", *self.readonly_fields[2:])
+
+    def has_change_permission(self, request, obj=None):
+        # A published version is final: its page is view-only.
+        return super().has_change_permission(request, obj) and not (obj and obj.is_published)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj and obj.is_published)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # it would reach published versions
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            record(user=request.user, action=Action.CHANGE, obj=obj)
+            return
+        created = consent.consent_version_create(
+            by=request.user, text=obj.text, title=obj.title, notes=obj.notes
+        )
+        obj.pk, obj.version, obj.created_by = created.pk, created.version, created.created_by
+        obj._state.adding = False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SessionsError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    @admin.action(
+        description="Publish (the text becomes final and current)", permissions=("change",)
+    )
+    def publish(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one consent version.", messages.ERROR)
+            return
+        try:
+            version = consent.consent_version_publish(by=request.user, version=queryset.get())
+        except SessionsError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"Consent version {version.version} published: every patient signs it again.",
+            messages.SUCCESS,
+        )
+
+
+class ProgressNoteAddendumInline(admin.TabularInline):
+    model = ProgressNoteAddendum
+    fields = ("author", "created_at", "text")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProgressNote)
+class ProgressNoteAdmin(admin.ModelAdmin):
+    list_display = ("id", "appointment", "author", "status", "signed_at")
+    list_filter = ("status",)
+    fields = (
+        "patient",
+        "appointment",
+        "author",
+        "status",
+        "text",
+        "created_at",
+        "signed_at",
+        "signed_sha256",
+    )
+    readonly_fields = fields
+    inlines = [ProgressNoteAddendumInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Notes are written by their author on the notes page; here they are only read.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        note = self.get_object(request, object_id)
+        if note is not None:
+            record(user=request.user, action=Action.VIEW, patient_id=note.patient_id, obj=note)
+        return super().change_view(request, object_id, form_url, extra_context)
