@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("patients.urls")),
     path("", include("sessions.urls")),
     path("", include("sessions.records_urls")),
+    path("", include("sessions.dose_urls")),
     path("", include("screening.urls")),
     path("admin/", admin.site.urls),
 ]

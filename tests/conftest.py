@@ -176,22 +176,24 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def screening_policy(db):
-    """The active screening policy v1 (re-created when a transactional test emptied the table)."""
+    """The active clinic policy (v2 after the migrations: v1's screening numbers plus dosing),
+    re-created when a transactional test emptied the table."""
     from django.utils import timezone
 
     from screening.models import ScreeningPolicy
     from screening.rules import POLICY_V1_DATA
+    from sessions.dosing import DOSING_V1_DATA
 
-    policy, _ = ScreeningPolicy.objects.get_or_create(
-        label="v1",
-        defaults={
-            "data": POLICY_V1_DATA,
-            "status": "published",
-            "active": True,
-            "published_at": timezone.now(),
-        },
+    active = ScreeningPolicy.objects.filter(active=True).first()
+    if active is not None:
+        return active
+    return ScreeningPolicy.objects.create(
+        label="v2",
+        data={**POLICY_V1_DATA, "label": "v2", "dosing": DOSING_V1_DATA},
+        status="published",
+        active=True,
+        published_at=timezone.now(),
     )
-    return policy
 
 
 @pytest.fixture
@@ -203,3 +205,11 @@ def enrollable(screening_policy, intake):
         return screen_candidate(course=course, by=intake)
 
     return screen
+
+
+@pytest.fixture
+def appointment_types(db):
+    """The three appointment types (re-created after a transactional test's flush)."""
+    from tests.sessions.factories import restore_appointment_types
+
+    restore_appointment_types()

@@ -12,6 +12,13 @@ from sessions.models.booking import (
     Weekday,
 )
 from sessions.models.consent import ConsentSignature, ConsentVersion, ConsentWithdrawal
+from sessions.models.doses import (
+    AdverseEvent,
+    ChecklistItem,
+    Dose,
+    IncidentReport,
+    VitalSigns,
+)
 from sessions.models.notes import (
     NoteStatus,
     ProgressNote,
@@ -23,15 +30,19 @@ from sessions.models.preparation import PreparationRecord
 
 __all__ = [
     "INACTIVE",
+    "AdverseEvent",
     "Appointment",
     "AppointmentType",
     "CalendarFeed",
+    "ChecklistItem",
     "ClinicClosedDay",
     "ClinicianDayOff",
     "ClinicianHours",
     "ConsentSignature",
     "ConsentVersion",
     "ConsentWithdrawal",
+    "Dose",
+    "IncidentReport",
     "NoteStatus",
     "PreparationRecord",
     "ProgressNote",
@@ -39,5 +50,6 @@ __all__ = [
     "PsychotherapyNote",
     "PsychotherapyNoteAddendum",
     "Room",
+    "VitalSigns",
     "Weekday",
 ]

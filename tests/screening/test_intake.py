@@ -29,11 +29,11 @@ def test_partial_intake_is_saved_and_resumed(course, intake):
         services.screening_start(by=intake, course=course)
 
 
-def test_eligible_candidate(course, intake):
+def test_eligible_candidate(course, intake, screening_policy):
     screening = screen_candidate(course=course, by=intake)
     decision = screening.decisions.get()
     assert (decision.outcome, decision.reasons, decision.missing) == ("eligible", [], [])
-    assert decision.policy_label == "v1"
+    assert decision.policy_label == screening_policy.label
     assert decision.facts["age"] >= 18 and decision.facts["bp_readings"] == [[122, 78], [118, 76]]
     assert decision.scores["phq9"] == {
         "total": 13,

@@ -1,11 +1,6 @@
 import pytest
 
-from tests.sessions.factories import RoomFactory, restore_appointment_types, works
-
-
-@pytest.fixture
-def appointment_types(db):
-    restore_appointment_types()
+from tests.sessions.factories import RoomFactory, works
 
 
 @pytest.fixture

@@ -161,3 +161,18 @@ def test_the_v1_data_round_trips_and_a_broken_policy_says_so():
     assert DosingPolicy.from_dict(DOSING_V1_DATA) == DOSING_V1
     with pytest.raises(DosingPolicyError, match="incomplete or invalid"):
         DosingPolicy.from_dict({"dose_ranges": []})
+
+
+def test_the_v2_migration_holds_a_literal_copy_of_the_dosing_numbers():
+    import importlib
+
+    migration = importlib.import_module("screening.migrations.0006_policy_v2_dosing")
+    assert migration.DOSING == DOSING_V1_DATA
+    assert migration.DOSING is not DOSING_V1_DATA
+
+
+def test_the_active_policy_carries_the_dosing_numbers(db):
+    from sessions.doses import dosing_policy
+
+    label, policy = dosing_policy()
+    assert label == "v2" and policy == DOSING_V1

@@ -1,0 +1,253 @@
+"""A dose and everything charted at the chair side: the pre-dose checklist, the order, the
+controlled-substance record, vitals, adverse events and discharge.
+
+Each dose goes booked → started → discharged | ended early → integrated, only through
+`sessions.doses` (DESIGN.md, "The course of treatment").
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from sessions.models.booking import Appointment
+
+_USER = settings.AUTH_USER_MODEL
+
+
+class Dose(models.Model):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        STARTED = "started", "Started"
+        DISCHARGED = "discharged", "Discharged"
+        ENDED_EARLY = "ended_early", "Ended early"
+        INTEGRATED = "integrated", "Integrated"
+
+    FINISHED = (Status.DISCHARGED, Status.ENDED_EARLY, Status.INTEGRATED)
+
+    class Drug(models.TextChoices):
+        KETAMINE = "ketamine", "Ketamine (racemic)"
+        ESKETAMINE = "esketamine", "Esketamine"
+
+    class Route(models.TextChoices):
+        IV = "iv", "IV infusion"
+        IM = "im", "IM injection"
+        SUBLINGUAL = "sublingual", "Sublingual lozenge"
+        INTRANASAL = "intranasal", "Intranasal spray"
+
+    class Disposition(models.TextChoices):
+        STOPPED = "stopped", "Dose stopped, patient recovered in clinic"
+        TRANSFERRED = "transferred", "Transferred to emergency care"
+        LEFT = "left", "Patient left against advice"
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="dose")
+    course = models.ForeignKey(
+        "patients.TreatmentCourse", on_delete=models.PROTECT, related_name="doses"
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.BOOKED, editable=False
+    )
+    policy_label = models.CharField(max_length=32, blank=True)
+
+    # The prescriber's order.
+    drug = models.CharField(max_length=16, choices=Drug.choices, blank=True)
+    route = models.CharField(max_length=16, choices=Route.choices, blank=True)
+    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    dose_mg = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    mg_per_kg = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    order_text = models.TextField(blank=True)
+    ordered_by = models.ForeignKey(
+        _USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ordered_at = models.DateTimeField(null=True, blank=True)
+    range_confirm_reason = models.TextField(blank=True)  # outside the policy's range
+
+    # Confirmations a prescriber gives at the start, with a reason.
+    confirmed_by = models.ForeignKey(
+        _USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    bp_confirm_reason = models.TextField(blank=True)
+    previous_dose_reason = models.TextField(blank=True)
+
+    # Schedule III record.
+    strength = models.CharField(max_length=40, blank=True, help_text="e.g. 50 mg/mL")
+    lot = models.CharField(max_length=40, blank=True)
+    expiry = models.DateField(null=True, blank=True)
+    quantity_drawn_mg = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    quantity_given_mg = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    quantity_wasted_mg = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    waste_witness = models.ForeignKey(
+        _USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    waste_witnessed_at = models.DateTimeField(null=True, blank=True)
+    administered_by = models.ForeignKey(
+        _USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    started_by = models.ForeignKey(
+        _USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    dissociation = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Clinician rating 0–10 at the peak."
+    )
+    setting_notes = models.TextField(blank=True, help_text="Music, eye shades, the room.")
+
+    # Discharge.
+    alert_and_oriented = models.BooleanField(default=False)
+    walking_steadily = models.BooleanField(default=False)
+    escort_present = models.BooleanField(default=False)
+    no_driving_acknowledged = models.BooleanField(default=False)
+    monitoring_minutes = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    discharged_by = models.ForeignKey(
+        _USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    disposition = models.CharField(max_length=16, choices=Disposition.choices, blank=True)
+    ended_early_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-appointment__start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["booked", "started", "discharged", "ended_early", "integrated"]
+                ),
+                name="dose_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="booked") | Q(started_at__isnull=False, dose_mg__isnull=False),
+                name="dose_started_has_order",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ended_early")
+                | (~Q(disposition="") & ~Q(ended_early_reason="")),
+                name="dose_ended_early_explained",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_wasted_mg__isnull=True)
+                | Q(quantity_wasted_mg=0)
+                | Q(waste_witness__isnull=False),
+                name="dose_waste_witnessed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Dose {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class ChecklistItem(models.Model):
+    """One pre-dose check, ticked by a named staff member."""
+
+    class Item(models.TextChoices):
+        IDENTITY = "identity", "Two patient identifiers checked"
+        ALLERGIES = "allergies", "Allergies reconciled"
+        MEDICATIONS = "medications", "Current medications reconciled"
+        PREGNANCY = "pregnancy", "Pregnancy status confirmed (or cannot apply)"
+        FASTING = "fasting", "Fasting confirmed (no food 4 h, no liquids 2 h)"
+        ESCORT = "escort", "Escort named and taking the patient home"
+
+    dose = models.ForeignKey(Dose, on_delete=models.CASCADE, related_name="checklist")
+    item = models.CharField(max_length=16, choices=Item.choices)
+    checked_by = models.ForeignKey(_USER, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["checked_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dose", "item"], name="checklist_item_once"),
+        ]
+
+    def __str__(self):
+        return self.get_item_display()
+
+
+class VitalSigns(models.Model):
+    """One row of the vitals grid."""
+
+    class Moment(models.TextChoices):
+        PRE_DOSE = "pre_dose", "Pre-dose"
+        DURING = "during", "During"
+        PEAK = "peak", "About 40 min"
+        DISCHARGE = "discharge", "Discharge"
+
+    dose = models.ForeignKey(Dose, on_delete=models.CASCADE, related_name="vitals")
+    moment = models.CharField(max_length=16, choices=Moment.choices)
+    taken_at = models.DateTimeField()
+    systolic = models.PositiveSmallIntegerField(null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField(null=True, blank=True)
+    heart_rate = models.PositiveSmallIntegerField(null=True, blank=True)
+    spo2 = models.PositiveSmallIntegerField("SpO2", null=True, blank=True)
+    respiratory_rate = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The fields past an alert limit when recorded (for highlighting and the record).
+    alerts = models.JSONField(default=list, blank=True)
+    taken_by = models.ForeignKey(_USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["taken_at", "id"]
+        verbose_name_plural = "vital signs"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(systolic__isnull=True, diastolic__isnull=True)
+                | Q(systolic__gt=models.F("diastolic")),
+                name="vitals_bp_plausible",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_moment_display()} {self.taken_at:%H:%M}"
+
+
+class AdverseEvent(models.Model):
+    class Kind(models.TextChoices):
+        NAUSEA = "nausea", "Nausea"
+        VOMITING = "vomiting", "Vomiting"
+        HYPERTENSION = "hypertension", "Hypertension"
+        AGITATION = "agitation", "Agitation"
+        EMERGENCE = "emergence", "Emergence reaction"
+        RESPIRATORY = "respiratory", "Respiratory depression"
+        OTHER = "other", "Other"
+
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+        SERIOUS = "serious", "Serious (opens an incident report)"
+
+    class ActionTaken(models.TextChoices):
+        OBSERVED = "observed", "Observed, no treatment"
+        RESCUE = "rescue", "Rescue medication"
+        OXYGEN = "oxygen", "Oxygen"
+        STOPPED = "stopped", "Dose stopped"
+        EMERGENCY = "emergency", "Emergency services called"
+
+    dose = models.ForeignKey(Dose, on_delete=models.CASCADE, related_name="adverse_events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    action_taken = models.CharField(max_length=16, choices=ActionTaken.choices)
+    notes = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(_USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_severity_display()})"
+
+
+class IncidentReport(models.Model):
+    """Opened by a serious adverse event; reviewed outside the chair-side chart."""
+
+    event = models.OneToOneField(AdverseEvent, on_delete=models.PROTECT, related_name="incident")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    opened_by = models.ForeignKey(_USER, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    summary = models.TextField(blank=True)
+
+    def __str__(self):
+        return f"Incident report {self.pk}"
