@@ -7,6 +7,7 @@ process instead of on a worker.
 import logging
 import threading
 from datetime import datetime
+from importlib import import_module
 
 from celery.schedules import maybe_schedule
 from django.conf import settings
@@ -26,6 +27,8 @@ def run_due(last_runs: dict[str, datetime]) -> float:
         if last is None or schedule.is_due(last)[0]:
             last_runs[name] = schedule.now()
             try:
+                # Celery discovers tasks lazily (a worker would import them at start).
+                import_module(entry["task"].rsplit(".", 1)[0])
                 app.tasks[entry["task"]].apply(args=entry.get("args", ()))
             except Exception:  # a failing task must not stop the demo's other schedules
                 log.exception("scheduled task %s failed", name)
