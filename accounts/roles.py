@@ -21,7 +21,7 @@ class Role(models.TextChoices):
 CLINICIANS = frozenset({Role.THERAPIST, Role.PRESCRIBER})
 STAFF = frozenset(set(Role) - {Role.PATIENT})
 
-# Booking appointments (which patients and types: `sessions.access`).
+# Booking appointments (which patients and types: `sessions.booking.access`).
 _BOOKING = [
     "kap_sessions.view_appointment",
     "kap_sessions.add_appointment",

@@ -17,9 +17,9 @@ from patients.access import Access, allowed_actions, patients_for
 from patients.forms import CareTeamForm, PhaseChangeForm
 from patients.models import Patient, TreatmentCourse
 from screening.selectors import latest_screening
-from sessions import notes as clinical_notes
-from sessions import preparation
-from sessions import selectors as schedule
+from sessions.booking import selectors as schedule
+from sessions.notes import services as clinical_notes
+from sessions.preparation import services as preparation
 
 HOME_LIST_SIZE = 50
 

@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from audit.models import Action
 from audit.services import record
-from sessions import consent
+from sessions.consent import services as consent
 from sessions.errors import SessionsError
 from sessions.models import (
     Appointment,
@@ -110,10 +110,10 @@ class CalendarFeedAdmin(admin.ModelAdmin):
 
 
 # --- Consent versions and progress notes ---------------------------------------------------------
-# Consent versions are written here, through `sessions.consent`: a published version is final and
-# shown read only. Progress notes are shown read only: they are written and signed by their author
-# on the notes page, and a signed one is never changed, whoever asks. Psychotherapy notes are not
-# registered at all: only their author ever reads them.
+# Consent versions are written here, through `sessions.consent.services`: a published version is
+# final and shown read only. Progress notes are shown read only: they are written and signed by
+# their author on the notes page, and a signed one is never changed, whoever asks. Psychotherapy
+# notes are not registered at all: only their author ever reads them.
 
 
 @admin.register(ConsentVersion)

@@ -182,7 +182,7 @@ def screening_policy(db):
 
     from screening.models import ScreeningPolicy
     from screening.rules import POLICY_V1_DATA
-    from sessions.dosing import DOSING_V1_DATA
+    from sessions.dosing.rules import DOSING_V1_DATA
 
     active = ScreeningPolicy.objects.filter(active=True).first()
     if active is not None:

@@ -1,6 +1,6 @@
 """Clinic policy v2: v1's screening numbers plus the dosing numbers (CLINICAL.md, "Dosing and
 monitoring"), published and made the active version. The values are a literal copy: a migration
-must not import code that may change later (sessions.dosing.DOSING_V1_DATA holds the same).
+must not import code that may change later (sessions.dosing.rules.DOSING_V1_DATA holds the same).
 """
 
 from django.db import migrations

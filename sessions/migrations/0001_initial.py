@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
 
-import sessions.constraints
+import sessions.booking.constraints
 
 
 class Migration(migrations.Migration):
@@ -356,36 +356,42 @@ class Migration(migrations.Migration):
                         ),
                         name="appointment_cancelled_has_reason",
                     ),
-                    sessions.constraints.PostgresExclusionConstraint(
+                    sessions.booking.constraints.PostgresExclusionConstraint(
                         condition=models.Q(("status__in", ("cancelled", "no_show")), _negated=True),
                         expressions=[
                             ("clinician", "="),
                             (
-                                sessions.constraints.TsTzRange("start", "end", models.Value("[)")),
+                                sessions.booking.constraints.TsTzRange(
+                                    "start", "end", models.Value("[)")
+                                ),
                                 "&&",
                             ),
                         ],
                         name="appointment_clinician_no_overlap",
                         violation_error_message="The clinician already has an appointment at this time.",
                     ),
-                    sessions.constraints.PostgresExclusionConstraint(
+                    sessions.booking.constraints.PostgresExclusionConstraint(
                         condition=models.Q(("status__in", ("cancelled", "no_show")), _negated=True),
                         expressions=[
                             ("room", "="),
                             (
-                                sessions.constraints.TsTzRange("start", "end", models.Value("[)")),
+                                sessions.booking.constraints.TsTzRange(
+                                    "start", "end", models.Value("[)")
+                                ),
                                 "&&",
                             ),
                         ],
                         name="appointment_room_no_overlap",
                         violation_error_message="The room already has an appointment at this time.",
                     ),
-                    sessions.constraints.PostgresExclusionConstraint(
+                    sessions.booking.constraints.PostgresExclusionConstraint(
                         condition=models.Q(("status__in", ("cancelled", "no_show")), _negated=True),
                         expressions=[
                             ("patient", "="),
                             (
-                                sessions.constraints.TsTzRange("start", "end", models.Value("[)")),
+                                sessions.booking.constraints.TsTzRange(
+                                    "start", "end", models.Value("[)")
+                                ),
                                 "&&",
                             ),
                         ],

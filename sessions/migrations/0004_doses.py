@@ -6,144 +6,471 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kap_sessions', '0003_consent_notes_preparation'),
-        ('patients', '0002_patient_created_by_blank'),
+        ("kap_sessions", "0003_consent_notes_preparation"),
+        ("patients", "0002_patient_created_by_blank"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Dose',
+            name="Dose",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('booked', 'Booked'), ('started', 'Started'), ('discharged', 'Discharged'), ('ended_early', 'Ended early'), ('integrated', 'Integrated')], default='booked', editable=False, max_length=16)),
-                ('policy_label', models.CharField(blank=True, max_length=32)),
-                ('drug', models.CharField(blank=True, choices=[('ketamine', 'Ketamine (racemic)'), ('esketamine', 'Esketamine')], max_length=16)),
-                ('route', models.CharField(blank=True, choices=[('iv', 'IV infusion'), ('im', 'IM injection'), ('sublingual', 'Sublingual lozenge'), ('intranasal', 'Intranasal spray')], max_length=16)),
-                ('weight_kg', models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True)),
-                ('dose_mg', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('mg_per_kg', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
-                ('order_text', models.TextField(blank=True)),
-                ('ordered_at', models.DateTimeField(blank=True, null=True)),
-                ('range_confirm_reason', models.TextField(blank=True)),
-                ('bp_confirm_reason', models.TextField(blank=True)),
-                ('previous_dose_reason', models.TextField(blank=True)),
-                ('strength', models.CharField(blank=True, help_text='e.g. 50 mg/mL', max_length=40)),
-                ('lot', models.CharField(blank=True, max_length=40)),
-                ('expiry', models.DateField(blank=True, null=True)),
-                ('quantity_drawn_mg', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('quantity_given_mg', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('quantity_wasted_mg', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('waste_witnessed_at', models.DateTimeField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('dissociation', models.PositiveSmallIntegerField(blank=True, help_text='Clinician rating 0–10 at the peak.', null=True)),
-                ('setting_notes', models.TextField(blank=True, help_text='Music, eye shades, the room.')),
-                ('alert_and_oriented', models.BooleanField(default=False)),
-                ('walking_steadily', models.BooleanField(default=False)),
-                ('escort_present', models.BooleanField(default=False)),
-                ('no_driving_acknowledged', models.BooleanField(default=False)),
-                ('monitoring_minutes', models.PositiveIntegerField(blank=True, editable=False, null=True)),
-                ('disposition', models.CharField(blank=True, choices=[('stopped', 'Dose stopped, patient recovered in clinic'), ('transferred', 'Transferred to emergency care'), ('left', 'Patient left against advice')], max_length=16)),
-                ('ended_early_reason', models.TextField(blank=True)),
-                ('administered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('appointment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='dose', to='kap_sessions.appointment')),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='doses', to='patients.treatmentcourse')),
-                ('discharged_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ordered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('started_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('waste_witness', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("booked", "Booked"),
+                            ("started", "Started"),
+                            ("discharged", "Discharged"),
+                            ("ended_early", "Ended early"),
+                            ("integrated", "Integrated"),
+                        ],
+                        default="booked",
+                        editable=False,
+                        max_length=16,
+                    ),
+                ),
+                ("policy_label", models.CharField(blank=True, max_length=32)),
+                (
+                    "drug",
+                    models.CharField(
+                        blank=True,
+                        choices=[("ketamine", "Ketamine (racemic)"), ("esketamine", "Esketamine")],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "route",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("iv", "IV infusion"),
+                            ("im", "IM injection"),
+                            ("sublingual", "Sublingual lozenge"),
+                            ("intranasal", "Intranasal spray"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "weight_kg",
+                    models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True),
+                ),
+                (
+                    "dose_mg",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
+                ),
+                (
+                    "mg_per_kg",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True),
+                ),
+                ("order_text", models.TextField(blank=True)),
+                ("ordered_at", models.DateTimeField(blank=True, null=True)),
+                ("range_confirm_reason", models.TextField(blank=True)),
+                ("bp_confirm_reason", models.TextField(blank=True)),
+                ("previous_dose_reason", models.TextField(blank=True)),
+                (
+                    "strength",
+                    models.CharField(blank=True, help_text="e.g. 50 mg/mL", max_length=40),
+                ),
+                ("lot", models.CharField(blank=True, max_length=40)),
+                ("expiry", models.DateField(blank=True, null=True)),
+                (
+                    "quantity_drawn_mg",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
+                ),
+                (
+                    "quantity_given_mg",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
+                ),
+                (
+                    "quantity_wasted_mg",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
+                ),
+                ("waste_witnessed_at", models.DateTimeField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "dissociation",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="Clinician rating 0–10 at the peak.", null=True
+                    ),
+                ),
+                (
+                    "setting_notes",
+                    models.TextField(blank=True, help_text="Music, eye shades, the room."),
+                ),
+                ("alert_and_oriented", models.BooleanField(default=False)),
+                ("walking_steadily", models.BooleanField(default=False)),
+                ("escort_present", models.BooleanField(default=False)),
+                ("no_driving_acknowledged", models.BooleanField(default=False)),
+                (
+                    "monitoring_minutes",
+                    models.PositiveIntegerField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "disposition",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("stopped", "Dose stopped, patient recovered in clinic"),
+                            ("transferred", "Transferred to emergency care"),
+                            ("left", "Patient left against advice"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("ended_early_reason", models.TextField(blank=True)),
+                (
+                    "administered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "appointment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dose",
+                        to="kap_sessions.appointment",
+                    ),
+                ),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="doses",
+                        to="patients.treatmentcourse",
+                    ),
+                ),
+                (
+                    "discharged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ordered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "waste_witness",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-appointment__start'],
+                "ordering": ["-appointment__start"],
             },
         ),
         migrations.CreateModel(
-            name='ChecklistItem',
+            name="ChecklistItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('item', models.CharField(choices=[('identity', 'Two patient identifiers checked'), ('allergies', 'Allergies reconciled'), ('medications', 'Current medications reconciled'), ('pregnancy', 'Pregnancy status confirmed (or cannot apply)'), ('fasting', 'Fasting confirmed (no food 4 h, no liquids 2 h)'), ('escort', 'Escort named and taking the patient home')], max_length=16)),
-                ('checked_at', models.DateTimeField(auto_now_add=True)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('checked_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dose', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checklist', to='kap_sessions.dose')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "item",
+                    models.CharField(
+                        choices=[
+                            ("identity", "Two patient identifiers checked"),
+                            ("allergies", "Allergies reconciled"),
+                            ("medications", "Current medications reconciled"),
+                            ("pregnancy", "Pregnancy status confirmed (or cannot apply)"),
+                            ("fasting", "Fasting confirmed (no food 4 h, no liquids 2 h)"),
+                            ("escort", "Escort named and taking the patient home"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("checked_at", models.DateTimeField(auto_now_add=True)),
+                ("note", models.CharField(blank=True, max_length=200)),
+                (
+                    "checked_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dose",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checklist",
+                        to="kap_sessions.dose",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['checked_at', 'id'],
+                "ordering": ["checked_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AdverseEvent',
+            name="AdverseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('nausea', 'Nausea'), ('vomiting', 'Vomiting'), ('hypertension', 'Hypertension'), ('agitation', 'Agitation'), ('emergence', 'Emergence reaction'), ('respiratory', 'Respiratory depression'), ('other', 'Other')], max_length=16)),
-                ('severity', models.CharField(choices=[('mild', 'Mild'), ('moderate', 'Moderate'), ('severe', 'Severe'), ('serious', 'Serious (opens an incident report)')], max_length=16)),
-                ('action_taken', models.CharField(choices=[('observed', 'Observed, no treatment'), ('rescue', 'Rescue medication'), ('oxygen', 'Oxygen'), ('stopped', 'Dose stopped'), ('emergency', 'Emergency services called')], max_length=16)),
-                ('notes', models.TextField(blank=True)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dose', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='adverse_events', to='kap_sessions.dose')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("nausea", "Nausea"),
+                            ("vomiting", "Vomiting"),
+                            ("hypertension", "Hypertension"),
+                            ("agitation", "Agitation"),
+                            ("emergence", "Emergence reaction"),
+                            ("respiratory", "Respiratory depression"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("mild", "Mild"),
+                            ("moderate", "Moderate"),
+                            ("severe", "Severe"),
+                            ("serious", "Serious (opens an incident report)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "action_taken",
+                    models.CharField(
+                        choices=[
+                            ("observed", "Observed, no treatment"),
+                            ("rescue", "Rescue medication"),
+                            ("oxygen", "Oxygen"),
+                            ("stopped", "Dose stopped"),
+                            ("emergency", "Emergency services called"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dose",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="adverse_events",
+                        to="kap_sessions.dose",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='IncidentReport',
+            name="IncidentReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('opened_at', models.DateTimeField(auto_now_add=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('summary', models.TextField(blank=True)),
-                ('event', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='incident', to='kap_sessions.adverseevent')),
-                ('opened_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(auto_now_add=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("summary", models.TextField(blank=True)),
+                (
+                    "event",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incident",
+                        to="kap_sessions.adverseevent",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='VitalSigns',
+            name="VitalSigns",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('moment', models.CharField(choices=[('pre_dose', 'Pre-dose'), ('during', 'During'), ('peak', 'About 40 min'), ('discharge', 'Discharge')], max_length=16)),
-                ('taken_at', models.DateTimeField()),
-                ('systolic', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('diastolic', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('heart_rate', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('spo2', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='SpO2')),
-                ('respiratory_rate', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('alerts', models.JSONField(blank=True, default=list)),
-                ('dose', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vitals', to='kap_sessions.dose')),
-                ('taken_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "moment",
+                    models.CharField(
+                        choices=[
+                            ("pre_dose", "Pre-dose"),
+                            ("during", "During"),
+                            ("peak", "About 40 min"),
+                            ("discharge", "Discharge"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("taken_at", models.DateTimeField()),
+                ("systolic", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("diastolic", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("heart_rate", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "spo2",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="SpO2"),
+                ),
+                ("respiratory_rate", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("alerts", models.JSONField(blank=True, default=list)),
+                (
+                    "dose",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vitals",
+                        to="kap_sessions.dose",
+                    ),
+                ),
+                (
+                    "taken_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'vital signs',
-                'ordering': ['taken_at', 'id'],
+                "verbose_name_plural": "vital signs",
+                "ordering": ["taken_at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='dose',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['booked', 'started', 'discharged', 'ended_early', 'integrated'])), name='dose_status_valid'),
+            model_name="dose",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["booked", "started", "discharged", "ended_early", "integrated"])
+                ),
+                name="dose_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dose',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'booked'), models.Q(('dose_mg__isnull', False), ('started_at__isnull', False)), _connector='OR'), name='dose_started_has_order'),
+            model_name="dose",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "booked"),
+                    models.Q(("dose_mg__isnull", False), ("started_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="dose_started_has_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dose',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'ended_early'), _negated=True), models.Q(models.Q(('disposition', ''), _negated=True), models.Q(('ended_early_reason', ''), _negated=True)), _connector='OR'), name='dose_ended_early_explained'),
+            model_name="dose",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "ended_early"), _negated=True),
+                    models.Q(
+                        models.Q(("disposition", ""), _negated=True),
+                        models.Q(("ended_early_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="dose_ended_early_explained",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dose',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity_wasted_mg__isnull', True), ('quantity_wasted_mg', 0), ('waste_witness__isnull', False), _connector='OR'), name='dose_waste_witnessed'),
+            model_name="dose",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("quantity_wasted_mg__isnull", True),
+                    ("quantity_wasted_mg", 0),
+                    ("waste_witness__isnull", False),
+                    _connector="OR",
+                ),
+                name="dose_waste_witnessed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checklistitem',
-            constraint=models.UniqueConstraint(fields=('dose', 'item'), name='checklist_item_once'),
+            model_name="checklistitem",
+            constraint=models.UniqueConstraint(fields=("dose", "item"), name="checklist_item_once"),
         ),
         migrations.AddConstraint(
-            model_name='vitalsigns',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('diastolic__isnull', True), ('systolic__isnull', True)), ('systolic__gt', models.F('diastolic')), _connector='OR'), name='vitals_bp_plausible'),
+            model_name="vitalsigns",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("diastolic__isnull", True), ("systolic__isnull", True)),
+                    ("systolic__gt", models.F("diastolic")),
+                    _connector="OR",
+                ),
+                name="vitals_bp_plausible",
+            ),
         ),
     ]

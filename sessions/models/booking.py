@@ -1,6 +1,6 @@
 """Scheduling: rooms, clinicians' hours, closed days, appointment types and appointments.
 
-Appointments are written only through `sessions.services`; their times are stored in UTC and
+Appointments are written only through `sessions.booking.services`; their times are stored in UTC and
 shown in the clinic's time zone (settings.TIME_ZONE).
 """
 
@@ -12,7 +12,7 @@ from django.db.models import Q, Value
 
 from accounts.roles import CLINICIANS
 from patients.models import Patient, TreatmentCourse
-from sessions.constraints import PostgresExclusionConstraint, TsTzRange
+from sessions.booking.constraints import PostgresExclusionConstraint, TsTzRange
 
 _CLINICIAN_CHOICES = {"role__in": sorted(CLINICIANS), "is_active": True}
 
@@ -170,8 +170,8 @@ class Appointment(models.Model):
 
     The attending clinician, the room and the patient never hold two overlapping active
     appointments: on PostgreSQL the exclusion constraints below refuse it even for concurrent
-    requests; on SQLite `sessions.services` checks inside its IMMEDIATE transaction. Further staff
-    (a prescriber supervising several rooms) are listed without being booked.
+    requests; on SQLite `sessions.booking.services` checks inside its IMMEDIATE transaction.
+    Further staff (a prescriber supervising several rooms) are listed without being booked.
     """
 
     class Status(models.TextChoices):

@@ -4,7 +4,7 @@ A consent version is edited as a draft and published by an administrator; a publ
 text is final (here and, on PostgreSQL, by a trigger), so a new text is a new version. The current
 version is the published one with the highest number; a signature of an older version no longer
 counts. Signatures and withdrawals are never changed or deleted. Writes go through
-`sessions.consent`.
+`sessions.consent.services`.
 """
 
 from django.conf import settings

@@ -2,7 +2,7 @@
 controlled-substance record, vitals, adverse events and discharge.
 
 Each dose goes booked → started → discharged | ended early → integrated, only through
-`sessions.doses` (DESIGN.md, "The course of treatment").
+`sessions.dosing.services` (DESIGN.md, "The course of treatment").
 """
 
 from django.conf import settings

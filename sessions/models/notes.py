@@ -3,7 +3,8 @@
 A note is a draft until its author signs it; a signed note is never changed or deleted (here, in
 the admin and, on PostgreSQL, by a trigger): corrections are addenda, which are never changed
 either. Psychotherapy notes are a separate table that only their author reads; they never appear
-on the chart, in PDFs or in the patient's record export. Writes go through `sessions.notes`.
+on the chart, in PDFs or in the patient's record export. Writes go through
+`sessions.notes.services`.
 """
 
 from django.conf import settings

@@ -4,7 +4,7 @@ medication adjustments and the escort who takes the patient home after each dose
 One record per preparation appointment, a draft until the clinician completes it. A completed
 record's clinical content is final (here and, on PostgreSQL, by a trigger); only the escort may
 still change, because the escort is confirmed again before every dose. Writes go through
-`sessions.preparation`.
+`sessions.preparation.services`.
 """
 
 from django.conf import settings

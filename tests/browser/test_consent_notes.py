@@ -4,7 +4,7 @@ the signed note shows no edit form (issue 6)."""
 import pytest
 from playwright.sync_api import expect
 
-from sessions import consent
+from sessions.consent import services as consent
 from sessions.models import ConsentSignature, ProgressNote
 from tests.sessions.factories import restore_appointment_types
 from tests.sessions.records_factories import CONSENT_TEXT, appointment, published_version

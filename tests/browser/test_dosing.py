@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from sessions.models import Dose
 from tests.conftest import service_missing
-from tests.sessions.doses_setup import dose_ready
+from tests.sessions.dosing.setup import dose_ready
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 

@@ -36,8 +36,8 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "30"))
 def seed():
     from accounts.models import User
     from patients.models import CareTeamMember, Patient, TreatmentCourse
+    from sessions.booking.selectors import day_bounds, local_today
     from sessions.models import Appointment, AppointmentType, ClinicianHours, Room
-    from sessions.selectors import day_bounds, local_today
 
     clinicians = [
         User.objects.create(
@@ -111,7 +111,7 @@ def main():
     setup_test_environment()
     from django.conf import settings
 
-    from sessions.services import calendar_feed_issue
+    from sessions.booking.services import calendar_feed_issue
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)

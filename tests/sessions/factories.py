@@ -4,9 +4,9 @@ from datetime import time, timedelta
 import factory
 from django.apps import apps
 
-from sessions import scheduling
+from sessions.booking import rules as scheduling
+from sessions.booking.selectors import clinic_zone, local_today
 from sessions.models import Appointment, AppointmentType, ClinicianHours, Room
-from sessions.selectors import clinic_zone, local_today
 from tests.patients.factories import CourseFactory
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from sessions import consent
+from sessions.consent import services as consent
 from sessions.models import Appointment
 from tests.sessions.factories import AppointmentFactory, kind
 

@@ -16,8 +16,7 @@ from patients import phases
 from patients.models import Alert, Patient
 from patients.services import alert_raise, care_team_add, course_change_phase, patient_register
 from screening.demo import screen_candidate
-from sessions.demo import seed_schedule
-from sessions.records_demo import seed_records
+from sessions.demo import seed_records, seed_schedule
 
 DEMO_PASSWORD = "Ketamine-Demo-2026"
 

@@ -1,0 +1,123 @@
+"""Chair-side forms. They shape input only: every rule is checked by `sessions.dosing.services`."""
+
+from django import forms
+
+from sessions.models import AdverseEvent, ChecklistItem, Dose, VitalSigns
+
+
+def _number(label, low, high, **kwargs):
+    return forms.IntegerField(
+        label=label,
+        min_value=low,
+        max_value=high,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "form-control"}),
+        **kwargs,
+    )
+
+
+class ChecklistForm(forms.Form):
+    item = forms.ChoiceField(choices=ChecklistItem.Item.choices)
+    note = forms.CharField(required=False, max_length=200)
+
+
+class OrderForm(forms.Form):
+    drug = forms.ChoiceField(choices=Dose.Drug.choices)
+    route = forms.ChoiceField(choices=Dose.Route.choices)
+    weight_kg = forms.DecimalField(
+        label="Weight today (kg)", min_value=20, max_value=400, decimal_places=1
+    )
+    dose_mg = forms.DecimalField(
+        label="Dose (mg)", min_value=0.01, max_value=1000, decimal_places=2
+    )
+    order_text = forms.CharField(
+        label="Order", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    range_confirm_reason = forms.CharField(
+        label="Reason, if outside the policy's range",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+
+class VitalsForm(forms.Form):
+    """One row of the grid, quick to enter on a tablet: every value optional but one."""
+
+    moment = forms.ChoiceField(
+        choices=VitalSigns.Moment.choices, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    systolic = _number("Sys", 40, 300)
+    diastolic = _number("Dia", 20, 200)
+    heart_rate = _number("HR", 20, 250)
+    spo2 = _number("SpO2", 50, 100)
+    respiratory_rate = _number("RR", 2, 60)
+
+
+class StartForm(forms.Form):
+    bp_confirm_reason = forms.CharField(
+        label="Prescriber's reason for a blood pressure in the confirm band",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+    previous_dose_reason = forms.CharField(
+        label="Prescriber's reason to dose before the previous dose is integrated",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+
+class AdministrationForm(forms.Form):
+    strength = forms.CharField(max_length=40, help_text="e.g. 50 mg/mL")
+    lot = forms.CharField(max_length=40)
+    expiry = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    quantity_drawn_mg = forms.DecimalField(label="Drawn (mg)", min_value=0, decimal_places=2)
+    quantity_given_mg = forms.DecimalField(label="Given (mg)", min_value=0, decimal_places=2)
+    quantity_wasted_mg = forms.DecimalField(
+        label="Wasted (mg)", min_value=0, decimal_places=2, required=False
+    )
+    witness_username = forms.CharField(
+        label="Waste witness: username", required=False, max_length=150
+    )
+    witness_password = forms.CharField(
+        label="Waste witness: password", required=False, widget=forms.PasswordInput, max_length=200
+    )
+
+
+class AdverseEventForm(forms.Form):
+    kind = forms.ChoiceField(choices=AdverseEvent.Kind.choices)
+    severity = forms.ChoiceField(choices=AdverseEvent.Severity.choices)
+    action_taken = forms.ChoiceField(choices=AdverseEvent.ActionTaken.choices)
+    notes = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000
+    )
+
+
+class NotesForm(forms.Form):
+    dissociation = forms.IntegerField(
+        label="Dissociation (0–10)", min_value=0, max_value=10, required=False
+    )
+    setting_notes = forms.CharField(
+        label="Setting (music, eye shades)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=4000,
+    )
+
+
+class DischargeForm(forms.Form):
+    alert_and_oriented = forms.BooleanField(required=False, label="Alert and oriented")
+    walking_steadily = forms.BooleanField(required=False, label="Walking steadily")
+    escort_present = forms.BooleanField(required=False, label="Named escort present")
+    no_driving_acknowledged = forms.BooleanField(
+        required=False,
+        label="Patient acknowledges: no driving, machinery or major decisions until the next "
+        "day after sleep",
+    )
+
+
+class EndEarlyForm(forms.Form):
+    disposition = forms.ChoiceField(choices=Dose.Disposition.choices)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)

@@ -1,0 +1,109 @@
+"""Monitoring during a dose: the vitals grid and adverse events. A value past an in-session alert
+limit, or a serious adverse event, alerts the care team at once; a serious event opens an incident
+report. Each write runs in one transaction on the locked dose row (`charting.lock_dose`)."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import Role
+from patients.models import Alert
+from patients.services import alert_raise
+from sessions.dosing import rules as dosing
+from sessions.dosing.charting import audit_change, dosing_policy, lock_dose, require_status
+from sessions.errors import SessionsError
+from sessions.models.doses import AdverseEvent, Dose, IncidentReport, VitalSigns
+
+
+def alert_care_team(
+    dose: Dose, by, message: str, *, kind=Alert.Kind.VITALS, severity=Alert.Severity.URGENT
+) -> None:
+    """Tell the attending clinician and the prescribers on the care team."""
+    patient = dose.course.patient
+    recipients = {dose.appointment.clinician}
+    recipients |= {
+        m.clinician
+        for m in patient.care_team.select_related("clinician")
+        if m.clinician.role == Role.PRESCRIBER
+    }
+    for recipient in recipients:
+        alert_raise(
+            patient=patient,
+            recipient=recipient,
+            kind=kind,
+            severity=severity,
+            message=message,
+            by=by,
+        )
+
+
+@transaction.atomic
+def vitals_record(
+    *,
+    by,
+    dose: Dose,
+    moment: str,
+    taken_at: datetime | None = None,
+    systolic=None,
+    diastolic=None,
+    heart_rate=None,
+    spo2=None,
+    respiratory_rate=None,
+) -> VitalSigns:
+    """One row of the vitals grid. A value past an alert limit is flagged and raises an alert."""
+    dose = lock_dose(dose, by)
+    if dose.status in (Dose.Status.INTEGRATED,):
+        raise SessionsError("This dose is closed.")
+    if (systolic is None) != (diastolic is None):
+        raise SessionsError("Enter both systolic and diastolic.", field="diastolic")
+    if systolic is not None and not 0 < diastolic < systolic:
+        raise SessionsError("The diastolic must be below the systolic.", field="diastolic")
+    if not any(v is not None for v in (systolic, heart_rate, spo2, respiratory_rate)):
+        raise SessionsError("Enter at least one vital sign.")
+    _, policy = dosing_policy()
+    values = dosing.Vitals(systolic, diastolic, heart_rate, spo2, respiratory_rate)
+    alerts = dosing.vital_alerts(values, policy)
+    row = VitalSigns.objects.create(
+        dose=dose,
+        moment=moment,
+        taken_at=taken_at or timezone.now(),
+        systolic=systolic,
+        diastolic=diastolic,
+        heart_rate=heart_rate,
+        spo2=spo2,
+        respiratory_rate=respiratory_rate,
+        alerts=[name for name, _ in alerts],
+        taken_by=by,
+    )
+    audit_change(by, dose, row, moment=moment, alerts=row.alerts)
+    if alerts and dose.status == Dose.Status.STARTED:
+        alert_care_team(dose, by, "Dosing vitals: " + "; ".join(text for _, text in alerts) + ".")
+    return row
+
+
+@transaction.atomic
+def adverse_event_record(
+    *, by, dose: Dose, kind: str, severity: str, action_taken: str, notes: str = ""
+) -> AdverseEvent:
+    dose = lock_dose(dose, by)
+    require_status(dose, Dose.Status.STARTED, doing="have an adverse event recorded")
+    event = AdverseEvent.objects.create(
+        dose=dose,
+        kind=kind,
+        severity=severity,
+        action_taken=action_taken,
+        notes=notes.strip(),
+        recorded_by=by,
+    )
+    audit_change(by, dose, event, kind=kind, severity=severity)
+    if severity == AdverseEvent.Severity.SERIOUS:
+        IncidentReport.objects.create(event=event, opened_by=by)
+        alert_care_team(
+            dose,
+            by,
+            f"Serious adverse event during a dose: {event.get_kind_display()}."
+            " An incident report is open.",
+            kind=Alert.Kind.CLINICAL,
+        )
+    return event

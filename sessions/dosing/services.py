@@ -1,0 +1,286 @@
+"""The dose's lifecycle: the checklist, the order, the start and its guards, discharge and ending
+early. Vitals and adverse events are in `monitoring`, the Schedule III record in `administration`.
+
+Each function runs in one transaction on the locked dose row, checks its rule, writes, records the
+audit event and raises `SessionsError` with a sentence the user can read when a rule says no.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import CLINICIANS, Role
+from audit.models import Action
+from audit.services import record
+from patients import phases
+from patients.access import Access, may
+from patients.errors import PatientsError
+from patients.models import Alert
+from patients.services import course_change_phase
+from screening.intake import age_on
+from sessions.consent import services as consent
+from sessions.dosing import rules as dosing
+from sessions.dosing.charting import audit_change, dosing_policy, lock_dose, require_status
+from sessions.errors import SessionsError
+from sessions.models import Appointment, AppointmentType
+from sessions.models.doses import ChecklistItem, Dose, VitalSigns
+from sessions.preparation import services as preparation
+from sessions.questionnaires import services as questionnaires
+from sessions.signals import dose_finished
+
+CHECKLIST = tuple(ChecklistItem.Item.values)
+
+
+@transaction.atomic
+def dose_prepare(*, by, appointment: Appointment) -> Dose:
+    """The dose record of a dosing appointment (created once, on first use)."""
+    appointment = (
+        Appointment.objects.select_for_update()
+        .select_related("course", "type", "patient")
+        .get(pk=appointment.pk)
+    )
+    if not may(by, Access.CHANGE_RECORD, appointment.patient) or by.role not in CLINICIANS:
+        raise SessionsError("Only a clinician on the care team may chart this dose.")
+    if appointment.type.code != AppointmentType.Code.DOSING:
+        raise SessionsError("Only a dosing appointment has a dose.")
+    if appointment.status != Appointment.Status.BOOKED:
+        raise SessionsError("This appointment is not booked any more.")
+    dose, created = Dose.objects.get_or_create(
+        appointment=appointment, defaults={"course": appointment.course}
+    )
+    if created:
+        record(user=by, action=Action.CREATE, patient_id=appointment.patient_id, obj=dose)
+    return dose
+
+
+@transaction.atomic
+def checklist_check(*, by, dose: Dose, item: str, note: str = "") -> ChecklistItem:
+    dose = lock_dose(dose, by)
+    require_status(dose, Dose.Status.BOOKED, doing="change its checklist")
+    if item not in CHECKLIST:
+        raise SessionsError(f"Unknown checklist item {item!r}.")
+    checked, _ = ChecklistItem.objects.get_or_create(
+        dose=dose, item=item, defaults={"checked_by": by, "note": note[:200]}
+    )
+    audit_change(by, dose, checked, item=item)
+    return checked
+
+
+@transaction.atomic
+def dose_order(
+    *,
+    by,
+    dose: Dose,
+    drug: str,
+    route: str,
+    dose_mg: Decimal,
+    weight_kg: Decimal,
+    order_text: str = "",
+    range_confirm_reason: str = "",
+) -> Dose:
+    """The prescriber's order, checked against the policy's range for the drug and route:
+    outside it (or with no range) the prescriber confirms with a reason."""
+    dose = lock_dose(dose, by, prescriber=True)
+    require_status(dose, Dose.Status.BOOKED, doing="be ordered again")
+    label, policy = dosing_policy()
+    age = age_on(dose.course.patient.date_of_birth, timezone.localdate())
+    try:
+        check = dosing.check_dose(
+            drug=drug, route=route, dose_mg=dose_mg, weight_kg=weight_kg, age=age, policy=policy
+        )
+    except ValueError as error:
+        raise SessionsError("Dose and weight must be above zero.", field="dose_mg") from error
+    reason = (range_confirm_reason or "").strip()
+    if not check.within_range and not reason:
+        raise SessionsError(
+            f"{check.message} Confirm with a reason to order it.", field="range_confirm_reason"
+        )
+    dose.drug, dose.route, dose.dose_mg, dose.weight_kg = drug, route, dose_mg, weight_kg
+    dose.mg_per_kg, dose.order_text = check.mg_per_kg, order_text.strip()
+    dose.range_confirm_reason = "" if check.within_range else reason
+    dose.ordered_by, dose.ordered_at, dose.policy_label = by, timezone.now(), label
+    dose.save()
+    audit_change(by, dose, ordered=True, within_range=check.within_range)
+    return dose
+
+
+def _previous_dose(dose: Dose) -> Dose | None:
+    return (
+        Dose.objects.filter(course__patient=dose.course.patient, started_at__isnull=False)
+        .exclude(pk=dose.pk)
+        .order_by("-started_at")
+        .first()
+    )
+
+
+def start_problems(
+    dose: Dose,
+    by,
+    *,
+    bp_confirm_reason: str = "",
+    previous_dose_reason: str = "",
+    at: datetime | None = None,
+) -> list[str]:
+    """Everything that stands between this dose and its start (DESIGN.md's start guard)."""
+    at = at or timezone.now()
+    patient = dose.course.patient
+    problems = []
+    missing = set(CHECKLIST) - set(dose.checklist.values_list("item", flat=True))
+    if missing:
+        labels = [ChecklistItem.Item(item).label for item in CHECKLIST if item in missing]
+        problems.append("Checklist incomplete: " + "; ".join(labels) + ".")
+    if dose.dose_mg is None:
+        problems.append("There is no prescriber's order.")
+    for problem in (
+        consent.consent_problem(patient),
+        preparation.preparation_problem(dose.course),
+        questionnaires.recent_questionnaires_problem(patient, at),
+    ):
+        if problem:
+            problems.append(problem)
+    if (
+        Alert.objects.filter(patient=patient, kind=Alert.Kind.SAFETY)
+        .exclude(status=Alert.Status.RESOLVED)
+        .exists()
+    ):
+        problems.append("An unresolved safety alert blocks the dose: resolve it first.")
+    problems.extend(_bp_problems(dose, by, bp_confirm_reason))
+    previous = _previous_dose(dose)
+    explained = by.role == Role.PRESCRIBER and previous_dose_reason.strip()
+    if previous and previous.status != Dose.Status.INTEGRATED and not explained:
+        problems.append(
+            "The previous dose is not integrated yet: a prescriber confirms with a reason."
+        )
+    return problems
+
+
+def _bp_problems(dose: Dose, by, reason: str) -> list[str]:
+    reading = (
+        dose.vitals.filter(moment=VitalSigns.Moment.PRE_DOSE, systolic__isnull=False)
+        .order_by("-taken_at", "-id")
+        .first()
+    )
+    if reading is None:
+        return ["Take a seated pre-dose blood pressure."]
+    _, policy = dosing_policy()
+    band = dosing.pre_dose_band(reading.systolic, reading.diastolic, policy)
+    bp = f"{reading.systolic}/{reading.diastolic}"
+    if band == dosing.NO_DOSE:
+        return [
+            f"Pre-dose blood pressure {bp} is at or above {policy.no_dose_systolic}/"
+            f"{policy.no_dose_diastolic}: no dose today (re-measure after 5 minutes' rest)."
+        ]
+    if band == dosing.CONFIRM and (by.role != Role.PRESCRIBER or not reason.strip()):
+        return [f"Pre-dose blood pressure {bp} needs a prescriber's confirmation with a reason."]
+    return []
+
+
+@transaction.atomic
+def dose_start(
+    *, by, dose: Dose, bp_confirm_reason: str = "", previous_dose_reason: str = ""
+) -> Dose:
+    dose = lock_dose(dose, by)
+    require_status(dose, Dose.Status.BOOKED, doing="start")
+    problems = start_problems(
+        dose, by, bp_confirm_reason=bp_confirm_reason, previous_dose_reason=previous_dose_reason
+    )
+    if problems:
+        raise SessionsError(" ".join(problems))
+    if dose.course.phase not in (phases.PREPARATION, phases.TREATMENT, phases.MAINTENANCE):
+        raise SessionsError("Doses are given in preparation (the first), treatment or maintenance.")
+    dose.status, dose.started_at, dose.started_by = Dose.Status.STARTED, timezone.now(), by
+    if bp_confirm_reason.strip() or previous_dose_reason.strip():
+        dose.confirmed_by = by
+    dose.bp_confirm_reason = bp_confirm_reason.strip()
+    dose.previous_dose_reason = previous_dose_reason.strip()
+    dose.save()
+    if dose.course.phase == phases.PREPARATION:
+        # The first dose moves the course into treatment, through the course's own service.
+        try:
+            course_change_phase(
+                by=by,
+                course=dose.course,
+                to_phase=phases.TREATMENT,
+                reason=f"First dose started (dose {dose.pk}).",
+            )
+        except PatientsError as error:
+            raise SessionsError(error.message) from error
+    audit_change(by, dose, status=dose.status)
+    return dose
+
+
+@transaction.atomic
+def dose_update_notes(*, by, dose: Dose, dissociation=None, setting_notes: str = "") -> Dose:
+    dose = lock_dose(dose, by)
+    if dissociation is not None and not 0 <= dissociation <= 10:
+        raise SessionsError("Dissociation is rated 0 to 10.", field="dissociation")
+    dose.dissociation, dose.setting_notes = dissociation, setting_notes.strip()
+    dose.save(update_fields=["dissociation", "setting_notes"])
+    audit_change(by, dose, notes=True)
+    return dose
+
+
+def _finish(dose: Dose, by) -> None:
+    dose.ended_at = timezone.now()
+    dose.monitoring_minutes = int((dose.ended_at - dose.started_at).total_seconds() // 60)
+    dose.discharged_by = by
+    dose.save()
+    audit_change(by, dose, status=dose.status)
+    # Integration schedules the follow-up; send only once the finish is committed.
+    dose_id = dose.pk
+    transaction.on_commit(lambda: dose_finished.send(sender=Dose, dose_id=dose_id))
+
+
+@transaction.atomic
+def dose_discharge(
+    *,
+    by,
+    dose: Dose,
+    alert_and_oriented: bool,
+    walking_steadily: bool,
+    escort_present: bool,
+    no_driving_acknowledged: bool,
+) -> Dose:
+    dose = lock_dose(dose, by)
+    require_status(dose, Dose.Status.STARTED, doing="be discharged")
+    rows = list(dose.vitals.filter(systolic__isnull=False).order_by("taken_at", "id"))
+    baseline = next((r for r in rows if r.moment == VitalSigns.Moment.PRE_DOSE), None)
+    latest = next((r for r in reversed(rows) if r.moment == VitalSigns.Moment.DISCHARGE), None)
+    _, policy = dosing_policy()
+    facts = dosing.DischargeFacts(
+        baseline=dosing.Vitals(baseline.systolic, baseline.diastolic)
+        if baseline
+        else dosing.Vitals(),
+        latest=dosing.Vitals(latest.systolic, latest.diastolic) if latest else dosing.Vitals(),
+        monitoring_minutes=int((timezone.now() - dose.started_at).total_seconds() // 60),
+        alert_and_oriented=alert_and_oriented,
+        walking_steadily=walking_steadily,
+        escort_present=escort_present,
+        no_driving_acknowledged=no_driving_acknowledged,
+    )
+    problems = dosing.discharge_problems(facts, policy)
+    if problems:
+        raise SessionsError("Discharge refused: " + " ".join(problems))
+    dose.alert_and_oriented, dose.walking_steadily = alert_and_oriented, walking_steadily
+    dose.escort_present, dose.no_driving_acknowledged = escort_present, no_driving_acknowledged
+    dose.status = Dose.Status.DISCHARGED
+    _finish(dose, by)
+    return dose
+
+
+@transaction.atomic
+def dose_end_early(*, by, dose: Dose, disposition: str, reason: str) -> Dose:
+    """The dose stopped or the patient was transferred: a disposition and a reason. It still
+    gets its integration follow-up."""
+    dose = lock_dose(dose, by)
+    require_status(dose, Dose.Status.STARTED, doing="end early")
+    if disposition not in Dose.Disposition.values:
+        raise SessionsError("Choose what happened.", field="disposition")
+    if not (reason or "").strip():
+        raise SessionsError("Ending a dose early needs a reason.", field="reason")
+    dose.status, dose.disposition = Dose.Status.ENDED_EARLY, disposition
+    dose.ended_early_reason = reason.strip()
+    _finish(dose, by)
+    return dose

@@ -1,0 +1,186 @@
+"""The dosing chart at the chair side: one page, one small form per action, every rule in
+`sessions.dosing.services`. A refused action re-renders the page with the typed values and the
+reason."""
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
+
+from accounts.decorators import role_required, staff_required
+from accounts.roles import CLINICIANS
+from audit.models import Action
+from audit.services import record
+from kap_clinic.pdf import pdf_response, render_pdf
+from patients.access import Access, require
+from sessions.dosing import administration, monitoring
+from sessions.dosing import services as doses
+from sessions.dosing.charts import vitals_svg
+from sessions.dosing.forms import (
+    AdministrationForm,
+    AdverseEventForm,
+    ChecklistForm,
+    DischargeForm,
+    EndEarlyForm,
+    NotesForm,
+    OrderForm,
+    StartForm,
+    VitalsForm,
+)
+from sessions.errors import SessionsError
+from sessions.models import AdverseEvent, Appointment, ChecklistItem, Dose, VitalSigns
+
+# action → (form, service); the service takes by=, dose= and the form's cleaned data.
+ACTIONS = {
+    "check": (ChecklistForm, doses.checklist_check),
+    "order": (OrderForm, doses.dose_order),
+    "vitals": (VitalsForm, monitoring.vitals_record),
+    "start": (StartForm, doses.dose_start),
+    "administration": (AdministrationForm, administration.administration_record),
+    "event": (AdverseEventForm, monitoring.adverse_event_record),
+    "notes": (NotesForm, doses.dose_update_notes),
+    "discharge": (DischargeForm, doses.dose_discharge),
+    "end": (EndEarlyForm, doses.dose_end_early),
+}
+
+
+def dose_page_data(dose_pk) -> Dose:
+    """The dose with everything the page and the record show, in a fixed number of queries."""
+    return (
+        Dose.objects.select_related(
+            "course__patient",
+            "appointment__clinician",
+            "appointment__room",
+            "ordered_by",
+            "administered_by",
+            "waste_witness",
+            "started_by",
+            "discharged_by",
+            "confirmed_by",
+        )
+        .prefetch_related(
+            Prefetch("checklist", queryset=ChecklistItem.objects.select_related("checked_by")),
+            Prefetch("vitals", queryset=VitalSigns.objects.select_related("taken_by")),
+            Prefetch(
+                "adverse_events",
+                queryset=AdverseEvent.objects.select_related("recorded_by", "incident"),
+            ),
+        )
+        .get(pk=dose_pk)
+    )
+
+
+def _context(dose: Dose) -> dict:
+    vitals = list(dose.vitals.all())
+    first = vitals[0].taken_at if vitals else None
+    rows = [
+        ((v.taken_at - first).total_seconds() / 60, v.systolic, v.diastolic, v.heart_rate)
+        for v in vitals
+    ]
+    checked = {c.item: c for c in dose.checklist.all()}
+    return {
+        "dose": dose,
+        "patient": dose.course.patient,
+        "vitals": vitals,
+        "chart_svg": mark_safe(vitals_svg(rows)),  # built from numbers only
+        "checklist": [
+            (item, label, checked.get(item)) for item, label in ChecklistItem.Item.choices
+        ],
+        "events": list(dose.adverse_events.all()),
+    }
+
+
+@staff_required
+def dose_page(request, dose_pk, bound=None, error=None, status=200):
+    dose = get_object_or_404(Dose.objects.select_related("course__patient"), pk=dose_pk)
+    require(request.user, Access.VIEW_RECORD, dose.course.patient, dose)
+    dose = dose_page_data(dose_pk)
+    record(user=request.user, action=Action.VIEW, patient_id=dose.course.patient_id, obj=dose)
+    forms = {name: form_class(prefix=name) for name, (form_class, _) in ACTIONS.items()}
+    forms["vitals"] = VitalsForm(
+        prefix="vitals",
+        initial={
+            "moment": VitalSigns.Moment.PRE_DOSE
+            if dose.status == Dose.Status.BOOKED
+            else VitalSigns.Moment.DURING
+        },
+    )
+    if dose.dose_mg is not None:
+        forms["order"] = OrderForm(
+            prefix="order",
+            initial={
+                "drug": dose.drug,
+                "route": dose.route,
+                "weight_kg": dose.weight_kg,
+                "dose_mg": dose.dose_mg,
+                "order_text": dose.order_text,
+            },
+        )
+    forms["notes"] = NotesForm(
+        prefix="notes",
+        initial={"dissociation": dose.dissociation, "setting_notes": dose.setting_notes},
+    )
+    if bound is not None:
+        forms[bound.prefix] = bound
+    context = _context(dose)
+    context.update(
+        forms=forms,
+        error=error,
+        may_chart=request.user.role in CLINICIANS,
+        start_problems=doses.start_problems(dose, request.user)
+        if dose.status == Dose.Status.BOOKED
+        else [],
+    )
+    return render(request, "sessions/dosing/dose.html", context, status=status)
+
+
+@role_required(*CLINICIANS)
+@require_POST
+def dose_open(request, appointment_pk):
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("patient"), pk=appointment_pk
+    )
+    require(request.user, Access.CHANGE_RECORD, appointment.patient, appointment)
+    try:
+        dose = doses.dose_prepare(by=request.user, appointment=appointment)
+    except SessionsError as error:
+        messages.error(request, error.message)
+        return redirect("appointment", appointment_pk=appointment.pk)
+    return redirect("dose", dose_pk=dose.pk)
+
+
+@role_required(*CLINICIANS)
+@require_POST
+def dose_action(request, dose_pk, action):
+    if action not in ACTIONS:
+        return redirect("dose", dose_pk=dose_pk)
+    dose = get_object_or_404(Dose.objects.select_related("course__patient"), pk=dose_pk)
+    require(request.user, Access.CHANGE_RECORD, dose.course.patient, dose)
+    form_class, service = ACTIONS[action]
+    form = form_class(request.POST, prefix=action)
+    if form.is_valid():
+        try:
+            service(by=request.user, dose=dose, **form.cleaned_data)
+        except SessionsError as error:
+            if error.field in form.fields:
+                form.add_error(error.field, error.message)
+                return dose_page(request, dose_pk, bound=form, status=400)
+            return dose_page(request, dose_pk, bound=form, error=error.message, status=400)
+        return redirect(reverse("dose", args=[dose.pk]) + f"#{action}")
+    return dose_page(request, dose_pk, bound=form, status=400)
+
+
+@staff_required
+def dose_record_pdf(request, dose_pk):
+    dose = get_object_or_404(Dose.objects.select_related("course__patient"), pk=dose_pk)
+    require(request.user, Access.VIEW_RECORD, dose.course.patient, dose)
+    record(user=request.user, action=Action.PRINT, patient_id=dose.course.patient_id, obj=dose)
+    context = _context(dose_page_data(dose_pk))
+    context["printed_at"] = timezone.now()
+    return pdf_response(
+        render_pdf("sessions/dosing/record_pdf.html", context),
+        filename=f"session-record-{dose.pk}.pdf",
+    )

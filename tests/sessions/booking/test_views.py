@@ -1,0 +1,385 @@
+"""Scheduling pages: booking with proposals, actions, calendars, series, access, query costs."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from sessions.models import Appointment, ClinicianDayOff
+from tests.patients.factories import CareTeamFactory, CourseFactory, PatientFactory
+from tests.sessions.factories import AppointmentFactory, kind, local, works
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _setup(clinic_hours, rooms):
+    pass
+
+
+def book_url(patient, code=None):
+    url = reverse("appointment_book", args=[patient.pk])
+    return f"{url}?type={code}" if code else url
+
+
+def form_data(therapist, room=None, code="preparation", day=None, at="10:00", **extra):
+    day = day or (timezone.localdate() + timedelta(days=7))
+    return {
+        "type": code,
+        "clinician": therapist.pk,
+        "room": room.pk if room else "",
+        "day": day.isoformat(),
+        "time": at,
+        "minutes": "",
+        **extra,
+    }
+
+
+# --- Booking --------------------------------------------------------------------------------------
+
+
+def test_the_booking_page_proposes_free_times(signed_in, frontdesk, patient, therapist):
+    response = signed_in(frontdesk).get(book_url(patient, "dosing"))
+    assert response.status_code == 200
+    slots = response.context["slots"]
+    assert len(slots) == 6 and all(s.end - s.start == timedelta(minutes=150) for s in slots)
+    assert response.context["form"]["clinician"].value() == therapist.pk  # the primary therapist
+    assert b'data-testid="slot"' in response.content
+    assert AuditEvent.objects.filter(action="view", patient_id=patient.pk).exists()
+
+
+def test_proposals_avoid_the_rooms_busy_time(
+    signed_in, frontdesk, patient, therapist, prescriber, rooms
+):
+    AppointmentFactory(clinician=prescriber, room=rooms[0], start=local(1, "07:00"))
+    response = signed_in(frontdesk).get(
+        reverse("appointment_slots", args=[patient.pk]),
+        {
+            "type": "preparation",
+            "clinician": therapist.pk,
+            "room": rooms[0].pk,
+            "day": (timezone.localdate() + timedelta(days=1)).isoformat(),
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    first = response.context["slots"][0]
+    assert first.start == local(1, "08:00")
+    assert b"<nav" not in response.content
+
+
+def test_booking_redirects_to_the_chart(
+    signed_in, frontdesk, patient, therapist, prescriber, rooms
+):
+    data = form_data(therapist, rooms[0], code="dosing", staff=[prescriber.pk])
+    response = signed_in(frontdesk).post(book_url(patient), data)
+    assert response.status_code == 302
+    assert response.url == reverse("chart", args=[patient.pk])
+    appointment = Appointment.objects.get()
+    assert appointment.start == local(7, "10:00")
+    assert list(appointment.staff.all()) == [prescriber]
+
+
+def test_a_clash_shows_the_message_and_keeps_what_was_typed(
+    signed_in, frontdesk, patient, therapist, rooms
+):
+    AppointmentFactory(patient=patient, clinician=therapist, room=rooms[0])
+    client = signed_in(frontdesk)
+    data = form_data(therapist, rooms[0], at="10:30", minutes="45")
+    response = client.post(book_url(patient), data)
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors() == [
+        "The clinician, the room and the patient already have an appointment at this time."
+    ]
+    content = response.content.decode()
+    assert 'data-testid="booking-error"' in content
+    assert f'value="{data["day"]}"' in content and 'value="10:30"' in content
+    assert 'value="45"' in content
+    assert f'<option value="{rooms[0].pk}" selected>' in content
+    assert Appointment.objects.count() == 1
+    # The proposals follow what was typed.
+    assert response.context["room"] == rooms[0]
+
+
+def test_a_time_skipped_by_the_clock_change_is_a_field_error(
+    signed_in, frontdesk, patient, therapist, rooms, settings
+):
+    settings.TIME_ZONE = "America/New_York"
+    data = form_data(therapist, rooms[0], day=date(2036, 3, 9), at="02:30")
+    response = signed_in(frontdesk).post(book_url(patient), data)
+    assert response.status_code == 400
+    assert "clocks change" in response.context["form"].errors["time"][0]
+
+
+def test_service_errors_land_on_their_field(signed_in, frontdesk, patient, therapist):
+    response = signed_in(frontdesk).post(book_url(patient), form_data(therapist, code="dosing"))
+    assert response.status_code == 400
+    assert response.context["form"].errors["room"] == ["A dosing appointment needs a room."]
+
+
+def test_intake_is_offered_preparation_only(signed_in, intake, candidate, therapist):
+    CareTeamFactory(patient=candidate, clinician=therapist)
+    response = signed_in(intake).get(book_url(candidate))
+    assert [c.code for c in response.context["form"].fields["type"].queryset] == ["preparation"]
+
+
+def test_reschedule_page_moves_the_appointment(signed_in, frontdesk, patient, therapist, rooms):
+    appointment = AppointmentFactory(patient=patient, clinician=therapist, room=rooms[0])
+    url = reverse("appointment_reschedule", args=[appointment.pk])
+    client = signed_in(frontdesk)
+    page = client.get(url)
+    assert page.status_code == 200 and "type" not in page.context["form"].fields
+    assert page.context["slots"]
+    data = form_data(therapist, rooms[1], at="15:00")
+    data.pop("type")
+    response = client.post(url, data)
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.start, appointment.room) == (local(7, "15:00"), rooms[1])
+
+
+def test_cancel_needs_a_reason_on_the_page(signed_in, frontdesk, patient, therapist):
+    appointment = AppointmentFactory(patient=patient, clinician=therapist)
+    client = signed_in(frontdesk)
+    url = reverse("appointment_cancel", args=[appointment.pk])
+    refused = client.post(url, {"reason": ""})
+    assert refused.status_code == 400 and "reason" in refused.context["cancel_form"].errors
+    assert client.post(url, {"reason": "Moved away"}).status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == "cancelled"
+
+
+def test_no_show_and_complete_from_the_page(signed_in, frontdesk, therapist, patient):
+    held = AppointmentFactory(
+        patient=patient, clinician=therapist, start=timezone.now() - timedelta(hours=2)
+    )
+    missed = AppointmentFactory(
+        patient=patient, clinician=therapist, start=timezone.now() - timedelta(hours=4)
+    )
+    signed_in(frontdesk).post(reverse("appointment_no_show", args=[missed.pk]))
+    assert (
+        signed_in(frontdesk).post(reverse("appointment_complete", args=[held.pk])).status_code
+        == 403
+    )
+    signed_in(therapist).post(reverse("appointment_complete", args=[held.pk]))
+    held.refresh_from_db()
+    missed.refresh_from_db()
+    assert (held.status, missed.status) == ("completed", "no_show")
+
+
+def test_the_appointment_page_offers_what_may_be_done(signed_in, frontdesk, patient, therapist):
+    appointment = AppointmentFactory(patient=patient, clinician=therapist)
+    response = signed_in(frontdesk).get(reverse("appointment", args=[appointment.pk]))
+    assert response.context["may_reschedule"] and response.context["may_cancel"]
+    assert not response.context["may_mark"] and not response.context["may_complete"]
+    assert b"Treatment series" not in response.content  # nothing clinical for the front desk
+
+
+# --- Access ---------------------------------------------------------------------------------------
+
+
+def test_an_outside_clinician_is_refused_everything_about_the_patient(
+    signed_in, outside_clinician, patient, therapist
+):
+    appointment = AppointmentFactory(patient=patient, clinician=therapist)
+    client = signed_in(outside_clinician)
+    urls = [
+        book_url(patient),
+        reverse("appointment_slots", args=[patient.pk]),
+        reverse("patient_appointments", args=[patient.pk]),
+        reverse("appointment", args=[appointment.pk]),
+        reverse("appointment_reschedule", args=[appointment.pk]),
+        reverse("course_series", args=[patient.pk, appointment.course_id]),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 404, url
+    cancel = client.post(reverse("appointment_cancel", args=[appointment.pk]), {"reason": "x"})
+    assert cancel.status_code == 404
+    assert AuditEvent.objects.filter(action="denied", user=outside_clinician).count() == 7
+
+
+def test_a_patient_is_refused_every_scheduling_page(signed_in, patient, therapist, rooms):
+    appointment = AppointmentFactory(patient=patient, clinician=therapist)
+    client = signed_in(patient.user)
+    urls = [
+        reverse("schedule"),
+        reverse("clinician_calendar", args=[therapist.pk]),
+        reverse("room_calendar", args=[rooms[0].pk]),
+        book_url(patient),
+        reverse("patient_appointments", args=[patient.pk]),
+        reverse("appointment", args=[appointment.pk]),
+        reverse("my_schedule"),
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 403, url
+    assert client.post(reverse("calendar_feed_issue")).status_code == 403
+
+
+def test_the_front_desk_sees_no_treatment_series(signed_in, frontdesk, patient):
+    course = patient.courses.get()
+    response = signed_in(frontdesk).get(reverse("course_series", args=[patient.pk, course.pk]))
+    assert response.status_code == 403
+    assert AuditEvent.objects.filter(action="denied", user=frontdesk).exists()
+
+
+def test_the_chart_loads_its_appointments_section(signed_in, frontdesk, therapist, patient):
+    AppointmentFactory(patient=patient, clinician=therapist)
+    chart = signed_in(frontdesk).get(reverse("chart", args=[patient.pk]))
+    url = reverse("patient_appointments", args=[patient.pk])
+    assert f'hx-get="{url}"'.encode() in chart.content
+    section = signed_in(frontdesk).get(url, headers={"HX-Request": "true"})
+    assert [t.name for t in section.templates][0] == "sessions/booking/_patient_appointments.html"
+    assert len(section.context["upcoming"]) == 1
+    assert b"Book dosing" in section.content and b"Treatment series" not in section.content
+    clinician_view = signed_in(therapist).get(url, headers={"HX-Request": "true"})
+    assert b"Treatment series" in clinician_view.content
+
+
+# --- Calendars ------------------------------------------------------------------------------------
+
+
+def calendar_urls(therapist, room):
+    day = (timezone.localdate() + timedelta(days=7)).isoformat()
+    return [
+        f"{reverse('clinician_calendar', args=[therapist.pk])}?view={view}&day={day}"
+        for view in ("day", "week")
+    ] + [
+        f"{reverse('room_calendar', args=[room.pk])}?view={view}&day={day}"
+        for view in ("day", "week")
+    ]
+
+
+def test_the_front_desk_calendar_shows_names_but_nothing_clinical(
+    signed_in, frontdesk, patient, therapist, rooms
+):
+    AppointmentFactory(patient=patient, clinician=therapist, room=rooms[0], type=kind("dosing"))
+    for url in calendar_urls(therapist, rooms[0]):
+        response = signed_in(frontdesk).get(url)
+        assert response.status_code == 200
+        assert b"Paula Reyes" in response.content and b"Dosing" in response.content
+        assert b"series" not in response.content
+    event = AuditEvent.objects.filter(action="list").latest("id")
+    assert event.detail == {"patients": [str(patient.pk)]}
+
+
+def test_an_outside_clinician_sees_busy_not_names(
+    signed_in, outside_clinician, patient, therapist, rooms
+):
+    AppointmentFactory(patient=patient, clinician=therapist, room=rooms[0])
+    for url in calendar_urls(therapist, rooms[0]):
+        response = signed_in(outside_clinician).get(url)
+        assert b"Busy" in response.content
+        assert b"Reyes" not in response.content and patient.mrn.encode() not in response.content
+    assert AuditEvent.objects.filter(action="list").latest("id").detail == {"patients": []}
+
+
+def test_a_clinicians_calendar_includes_what_they_supervise(
+    signed_in, prescriber, patient, therapist, rooms
+):
+    appointment = AppointmentFactory(patient=patient, clinician=therapist, room=rooms[0])
+    appointment.staff.add(prescriber)
+    url = calendar_urls(prescriber, rooms[0])[0]
+    response = signed_in(prescriber).get(url)
+    assert response.context["days"][0].appointments == [appointment]
+    assert f"with {therapist}".encode() in response.content
+
+
+def test_the_week_shows_the_clinicians_hours_and_days_off(signed_in, therapist, make_user):
+    clinician = make_user("prescriber")
+    works(clinician, "09:00", "17:00", weekdays=range(5))
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+    ClinicianDayOff.objects.create(clinician=clinician, first_day=monday, last_day=monday)
+    url = reverse("clinician_calendar", args=[clinician.pk])
+    response = signed_in(therapist).get(url, {"view": "week", "day": monday.isoformat()})
+    days = response.context["days"]
+    assert [d.day.weekday() for d in days] == [0, 1, 2, 3, 4]  # an empty weekend is left out
+    assert days[0].off and days[1].hours and not days[1].off
+
+
+@pytest.mark.parametrize("count", [1, 30])
+@pytest.mark.parametrize(("viewer", "extra"), [("frontdesk", 0), ("therapist", 1)])
+def test_calendars_cost_a_fixed_number_of_queries(
+    request,
+    therapist,
+    prescriber,
+    rooms,
+    signed_in,
+    django_assert_num_queries,
+    count,
+    viewer,
+    extra,
+):
+    for n in range(count):
+        person = PatientFactory()
+        CourseFactory(patient=person, phase="treatment")
+        appointment = AppointmentFactory(
+            patient=person,
+            clinician=therapist,
+            room=rooms[0],
+            start=local(7, "07:00") + timedelta(minutes=20 * n),
+            end=local(7, "07:00") + timedelta(minutes=20 * n + 20),
+        )
+        appointment.staff.add(prescriber)
+    client = signed_in(request.getfixturevalue(viewer))
+    urls = calendar_urls(therapist, rooms[0])
+    client.get(urls[0])  # warm the session
+    # session, user, the clinician or room, appointments, further staff, names shown, records
+    # shown (the desk sees no record: no query), hours + days off + closed days (a room: closed
+    # days only), audit insert, session update in a savepoint
+    expected = [13, 13, 11, 11]
+    for url, queries in zip(urls, expected, strict=True):
+        with django_assert_num_queries(queries + extra):
+            response = client.get(url)
+        shown = sum(len(d.appointments) for d in response.context["days"])
+        assert shown == count
+
+
+# --- Home pages, the treatment series -------------------------------------------------------------
+
+
+def test_a_clinicians_home_lists_today(signed_in, therapist, patient, rooms):
+    now = timezone.localtime()
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(hours=12)
+    AppointmentFactory(patient=patient, clinician=therapist, room=rooms[0], start=start)
+    response = signed_in(therapist).get(reverse("home"))
+    assert [a.patient for a in response.context["today"]] == [patient]
+    assert b"My appointments today" in response.content
+
+
+def test_the_front_desk_home_lists_the_clinic_today(signed_in, frontdesk, patient, therapist):
+    start = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    AppointmentFactory(patient=patient, clinician=therapist, start=start)
+    response = signed_in(frontdesk).get(reverse("home"))
+    assert b"Today at the clinic" in response.content and b"Paula Reyes" in response.content
+    assert AuditEvent.objects.filter(action="list").latest("id").detail == {
+        "patients": [str(patient.pk)]
+    }
+
+
+def test_the_series_counts_doses_done_and_planned(signed_in, therapist, patient, rooms):
+    dosing, integration = kind("dosing"), kind("integration")
+    now = timezone.now()
+    starts = [now - timedelta(days=7), now - timedelta(days=4), now + timedelta(days=3)]
+    statuses = ["completed", "no_show", "booked"]
+    for start, status in zip(starts, statuses, strict=True):
+        AppointmentFactory(
+            patient=patient,
+            clinician=therapist,
+            room=rooms[0],
+            type=dosing,
+            start=start,
+            status=status,
+        )
+    follow_up = starts[0] + timedelta(days=2)
+    AppointmentFactory(
+        patient=patient, clinician=therapist, type=integration, room=None, start=follow_up
+    )
+    course = patient.courses.get()
+    response = signed_in(therapist).get(reverse("course_series", args=[patient.pk, course.pk]))
+    series = response.context["series"]
+    assert (series.done, series.planned) == (1, 1)
+    assert [d.number for d in series.doses] == [1, None, 2]
+    assert [a.type.code for a in series.doses[0].follow_ups] == ["integration"]
