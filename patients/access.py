@@ -7,7 +7,9 @@ disagree.
 - therapist: everything about the patients whose care team they are on;
 - prescriber: the same, and candidates too (they review screenings and receive the safety alerts
   of candidates who have no care team yet);
-- intake: candidates (a course in screening, or no course yet), record and demographics;
+- intake: candidates (a course in screening, or no course ever), record and demographics; a
+  former patient (every course completed or discontinued) is not a candidate until a new course
+  opens in screening;
 - front desk: demographics of every patient (to register, call and book), no clinical record;
 - admin: demographics of every patient, no clinical record;
 - patient: their own record and demographics, read only (the portal).
@@ -42,11 +44,9 @@ def _on_care_team(user) -> Q:
 
 
 def _candidates() -> Q:
-    open_courses = TreatmentCourse.objects.filter(patient=OuterRef("pk")).exclude(
-        phase__in=phases.CLOSED
-    )
-    in_screening = open_courses.filter(phase=phases.SCREENING)
-    return Q(Exists(in_screening)) | ~Q(Exists(open_courses))
+    # "No open course" would take in former patients too: only "no course ever" does not.
+    courses = TreatmentCourse.objects.filter(patient=OuterRef("pk"))
+    return Q(Exists(courses.filter(phase=phases.SCREENING))) | ~Q(Exists(courses))
 
 
 def _scope(user, action: Access) -> Q | None:

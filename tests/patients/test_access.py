@@ -130,3 +130,98 @@ def test_phase_change_page_refuses_frontdesk(signed_in, frontdesk, patient):
     assert response.status_code == 403
     course.refresh_from_db()
     assert course.phase == "treatment"
+
+
+# --- Former patients are not candidates (issue 10) --------------------------------------------
+
+
+@pytest.fixture(params=["completed", "discontinued"])
+def former_patient(request, screening_policy, intake, therapist):
+    """A patient screened as a candidate, treated, and now with every course closed."""
+    from screening.demo import screen_candidate
+    from tests.patients.factories import CareTeamFactory, CourseFactory, PatientFactory
+
+    person = PatientFactory(first_name="Fern", last_name="Albright")
+    course = CourseFactory(patient=person, phase="screening")
+    screen_candidate(course=course, by=intake)
+    CareTeamFactory(patient=person, clinician=therapist, primary=True)
+    type(course).objects.filter(pk=course.pk).update(phase=request.param)
+    return person
+
+
+def test_intake_policy_leaves_former_patients_out(intake, prescriber, former_patient, candidate):
+    for action in Access:
+        assert not may(intake, action, former_patient)
+        assert not may(prescriber, action, former_patient)
+    assert list(patients_for(intake, Access.VIEW_RECORD)) == [candidate]
+    assert former_patient not in patients_for(prescriber, Access.VIEW_DEMOGRAPHICS)
+
+
+def test_a_patient_with_no_course_ever_is_a_candidate(intake):
+    from tests.patients.factories import PatientFactory
+
+    newcomer = PatientFactory()
+    assert may(intake, Access.CHANGE_RECORD, newcomer)
+    assert newcomer in patients_for(intake, Access.VIEW_RECORD)
+
+
+def test_a_former_patient_screened_again_is_a_candidate_again(intake, former_patient):
+    from tests.patients.factories import CourseFactory
+
+    CourseFactory(patient=former_patient, phase="screening")
+    assert may(intake, Access.CHANGE_RECORD, former_patient)
+
+
+def test_intake_pages_refuse_a_former_patient(signed_in, intake, former_patient):
+    from screening.models import ScreeningDecision
+
+    client = signed_in(intake)
+    decision = ScreeningDecision.objects.get(screening__course__patient=former_patient)
+    assert former_patient.pk not in listed(client)
+    assert client.get(chart(former_patient)).status_code == 404
+    pdf = reverse("screening_summary_pdf", args=[decision.pk])
+    assert client.get(pdf).status_code == 404
+    assert client.get(reverse("screening", args=[decision.screening_id])).status_code == 404
+    add = reverse("care_team_add", args=[former_patient.pk])
+    assert client.post(add, {"clinician": decision.decided_by_id}).status_code == 404
+    assert (
+        AuditEvent.objects.filter(
+            user=intake, action="denied", patient_id=former_patient.pk
+        ).count()
+        == 4
+    )
+
+
+def test_intake_may_not_change_a_former_patients_care_team(
+    intake, outside_clinician, former_patient
+):
+    from patients.errors import PatientsError
+    from patients.services import care_team_add
+
+    with pytest.raises(PatientsError, match="may not change this patient's care team"):
+        care_team_add(by=intake, patient=former_patient, clinician=outside_clinician)
+    assert not former_patient.care_team.filter(clinician=outside_clinician).exists()
+
+
+def test_list_and_may_agree_for_every_role_and_action(
+    therapist,
+    prescriber,
+    outside_clinician,
+    intake,
+    frontdesk,
+    clinic_admin,
+    patient,
+    other_patient,
+    candidate,
+    former_patient,
+):
+    from tests.patients.factories import PatientFactory
+
+    everyone = [patient, other_patient, candidate, former_patient, PatientFactory()]
+    users = [therapist, prescriber, outside_clinician, intake, frontdesk, clinic_admin]
+    users += [patient.user]
+    for user in users:
+        for action in Access:
+            listed_ids = set(patients_for(user, action).values_list("pk", flat=True))
+            for person in everyone:
+                assert may(user, action, person) == (person.pk in listed_ids), (user, action)
