@@ -32,6 +32,8 @@ class Access(StrEnum):
     CHANGE_DEMOGRAPHICS = "change_demographics"
     VIEW_RECORD = "view_record"  # the clinical chart: courses, screening, sessions, notes
     CHANGE_RECORD = "change_record"  # clinical writes, phase changes, alerts
+    # Who receives, sees and acts on a patient's alerts: those who may change the record.
+    ALERTS = "change_record"
 
 
 _ALL = Q()

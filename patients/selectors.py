@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
+from patients.access import Access, patients_for
 from patients.models import Alert, CareTeamMember, Patient, PhaseChange, TreatmentCourse
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%d.%m.%Y")
@@ -70,8 +71,10 @@ def chart(patient_pk) -> Patient:
 
 
 def unresolved_alerts_for(user) -> QuerySet[Alert]:
+    """The user's open alerts, only about patients the access policy still lets them act on (a
+    row written around `alert_raise`, or a care team the user has left, shows nothing)."""
     return (
-        Alert.objects.filter(recipient=user)
+        Alert.objects.filter(recipient=user, patient__in=patients_for(user, Access.ALERTS))
         .exclude(status=Alert.Status.RESOLVED)
         .select_related("patient")
         .annotate(

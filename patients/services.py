@@ -197,21 +197,80 @@ def course_change_phase(*, by, course: TreatmentCourse, to_phase: str, reason: s
 # --- Alerts ---------------------------------------------------------------------------------------
 
 
+def on_call_prescribers() -> list:
+    """The prescribers on call; nobody marked on call must not mean nobody told: then every
+    active prescriber."""
+    from accounts.models import User
+
+    active = User.objects.filter(role=Role.PRESCRIBER, is_active=True).order_by("pk")
+    return list(active.filter(on_call=True)) or list(active)
+
+
+def _alert_routing(patient: Patient, intended) -> tuple[list, str]:
+    """Who gets an alert about `patient`: only people the access policy lets act on the
+    patient's record. The intended recipients who may; when none may, the on-call prescribers
+    who may; when none of them may (an enrolled patient outside their care teams), the care
+    team's active clinicians."""
+
+    def allowed(users):
+        return [u for u in dict.fromkeys(users) if may(u, Access.ALERTS, patient)]
+
+    found = allowed(intended)
+    if found:
+        return found, "intended"
+    found = allowed(on_call_prescribers())
+    if found:
+        return found, "on call"
+    team = patient.care_team.select_related("clinician").order_by("-primary", "pk")
+    return allowed(m.clinician for m in team), "care team"
+
+
 @transaction.atomic
 def alert_raise(
-    *, patient: Patient, recipient, kind: str, severity: str, message: str, by=None
-) -> Alert:
-    """Raise an alert for one recipient. `by` is the user whose action raised it, if any."""
-    alert = Alert.objects.create(
-        patient=patient, recipient=recipient, kind=kind, severity=severity, message=message
-    )
-    record(user=by, action=Action.CREATE, patient_id=patient.pk, obj=alert)
-    return alert
+    *,
+    patient: Patient,
+    recipients=(),
+    recipient=None,
+    kind: str,
+    severity: str,
+    message: str,
+    by=None,
+) -> list[Alert]:
+    """Raise an alert about `patient` for `recipients` (or the one `recipient`); `by` is the
+    user whose action raised it, if any. Returns the alerts written, one per recipient.
+
+    Every caller meets the same wall: an alert only ever goes to someone the access policy lets
+    act on this patient's record, and a routing that finds nobody falls back (`_alert_routing`).
+    When nobody at all may receive it, the action that raised it is refused rather than the
+    alert lost.
+    """
+    intended = [*recipients, *([recipient] if recipient is not None else [])]
+    routed, route = _alert_routing(patient, intended)
+    if not routed:
+        raise PatientsError(
+            "Nobody who may see this patient's record can receive this alert: name an active "
+            "clinician on the care team first."
+        )
+    alerts = []
+    for user in routed:
+        alert = Alert.objects.create(
+            patient=patient, recipient=user, kind=kind, severity=severity, message=message
+        )
+        record(
+            user=by,
+            action=Action.CREATE,
+            patient_id=patient.pk,
+            obj=alert,
+            detail={"recipient": user.pk, "route": route},
+        )
+        alerts.append(alert)
+    return alerts
 
 
 def _locked_alert(alert: Alert, by) -> Alert:
     alert = Alert.objects.select_for_update().select_related("patient").get(pk=alert.pk)
-    if alert.recipient_id != by.pk and not may(by, Access.CHANGE_RECORD, alert.patient):
+    # Being its recipient is not enough: the alert is about a patient the user must still see.
+    if not may(by, Access.ALERTS, alert.patient):
         raise PatientsError("You may not act on this alert.")
     return alert
 

@@ -10,7 +10,6 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
 from accounts.roles import Role
 from audit.models import Action
 from audit.services import record
@@ -18,7 +17,7 @@ from patients import phases
 from patients.access import Access, may
 from patients.errors import PatientsError
 from patients.models import Alert, Patient, TreatmentCourse
-from patients.services import alert_raise, register_phase_guard
+from patients.services import alert_raise, on_call_prescribers, register_phase_guard
 from screening import instruments, rules
 from screening.errors import ScreeningError
 from screening.facts import FACT_KEYS, FactsError, parse_facts
@@ -176,28 +175,29 @@ def instrument_save(*, by, screening: Screening, code: str, answers, complete: b
     return current, flags
 
 
-def _on_call_prescribers() -> list[User]:
-    active = User.objects.filter(role=Role.PRESCRIBER, is_active=True)
-    # Nobody marked on call must not mean nobody told: then every prescriber is.
-    return list(active.filter(on_call=True)) or list(active)
-
-
 def raise_safety_alert(
     patient: Patient, flag: rules.SafetyFlag, by, *, source: str = "Screening"
 ) -> None:
     """Alert as CLINICAL.md says: a crisis the on-call prescriber at once; otherwise the care
-    team (or the on-call prescriber when there is none). `source` opens the message."""
+    team (or the on-call prescriber when there is none). `source` opens the message.
+    `alert_raise` keeps every alert inside the access policy and does the falling back."""
     crisis = flag.level == "crisis"
-    team = [] if crisis else [m.clinician for m in patient.care_team.select_related("clinician")]
-    for recipient in team or _on_call_prescribers():
+    intended = (
+        on_call_prescribers()
+        if crisis
+        else [m.clinician for m in patient.care_team.select_related("clinician")]
+    )
+    try:
         alert_raise(
             patient=patient,
-            recipient=recipient,
+            recipients=intended,
             kind=Alert.Kind.SAFETY,
             severity=Alert.Severity.URGENT if crisis else Alert.Severity.WARNING,
             message=f"{source}: {flag.message}",
             by=by,
         )
+    except PatientsError as error:  # nobody may receive it: the answers are not saved either
+        raise ScreeningError(error.message) from error
 
 
 _raise_safety_alert = raise_safety_alert  # the name it had before in-clinic questionnaires

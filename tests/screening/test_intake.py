@@ -83,7 +83,7 @@ def test_an_implausible_reading_is_refused(course, intake):
     assert not screening.bp_readings.exists()
 
 
-def test_questionnaire_progress_then_completion_names_the_missing_item(course, intake):
+def test_questionnaire_progress_then_completion_names_the_missing_item(course, intake, prescriber):
     screening = services.screening_start(by=intake, course=course)
     partial = [1, 2, None, None, None, None, None, None, None]
     saved, _ = services.instrument_save(
@@ -273,6 +273,16 @@ def test_with_nobody_on_call_every_prescriber_is_alerted(course, intake, prescri
         by=intake, screening=screening, code="cssrs", answers=HIGH_RISK, complete=True
     )
     assert {a.recipient for a in Alert.objects.filter(kind="safety")} == {prescriber, other}
+
+
+def test_a_safety_alert_nobody_may_receive_refuses_the_answers(course, intake):
+    # No care team and no prescriber in the clinic: the flag would reach nobody.
+    screening = services.screening_start(by=intake, course=course)
+    with pytest.raises(ScreeningError, match="Nobody who may see"):
+        services.instrument_save(
+            by=intake, screening=screening, code="phq9", answers=[0] * 8 + [1], complete=True
+        )
+    assert not screening.administrations.filter(status="completed").exists()
 
 
 def test_a_calm_questionnaire_raises_no_alert(course, intake, prescriber):

@@ -189,7 +189,7 @@ class Command(BaseCommand):
             if target == phases.TREATMENT and index % 3 == 0:
                 alert_raise(
                     patient=patient,
-                    recipient=therapist if index % 2 else prescriber,
+                    recipient=clinician if index % 2 else prescriber,
                     kind=Alert.Kind.CLINICAL,
                     severity=Alert.Severity.WARNING,
                     message="PHQ-9 rose by 6 points since the last dose: review before the next.",
