@@ -1,8 +1,11 @@
 import uuid
+from datetime import date
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from patients import phases
 
@@ -12,6 +15,10 @@ class Sex(models.TextChoices):
     MALE = "male", "Male"
     INTERSEX = "intersex", "Intersex"
     UNKNOWN = "unknown", "Not recorded"
+
+
+# A plausible date of birth: from this day to today (the database holds the fixed end).
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
 class Patient(models.Model):
@@ -54,9 +61,23 @@ class Patient(models.Model):
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["date_of_birth"]),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_of_birth__gte=EARLIEST_BIRTH_DATE),
+                name="patient_born_after_1900",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.display_name} ({self.mrn})"
+
+    def clean(self):
+        super().clean()
+        born = self.date_of_birth
+        if isinstance(born, date) and not EARLIEST_BIRTH_DATE <= born <= timezone.localdate():
+            raise ValidationError(
+                {"date_of_birth": "Enter a date of birth between Jan 1, 1900 and today."}
+            )
 
     @property
     def display_name(self) -> str:

@@ -6,6 +6,7 @@ Each function runs in one transaction, checks its rule, writes, records the audi
 
 from collections.abc import Callable
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -45,6 +46,18 @@ DEMOGRAPHIC_FIELDS = (
 REGISTRARS = frozenset({Role.INTAKE, Role.FRONTDESK, Role.ADMIN})
 
 
+def _validated(patient: Patient) -> None:
+    """The model's own checks (a plausible date of birth, an e-mail address…) as the app's
+    error, on the field they concern."""
+    try:
+        patient.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise PatientsError(
+            messages[0], field=None if field == NON_FIELD_ERRORS else field
+        ) from error
+
+
 def _next_mrn() -> str:
     # The UPDATE takes the counter row's write lock, so concurrent registrations queue here
     # and never share a number.
@@ -63,7 +76,7 @@ def patient_register(*, by, open_course: bool = True, **fields) -> Patient:
     if unknown:
         raise TypeError(f"unknown patient fields: {sorted(unknown)}")
     patient = Patient(mrn=_next_mrn(), created_by=by, **fields)
-    patient.full_clean()
+    _validated(patient)
     patient.save()
     record(user=by, action=Action.CREATE, patient_id=patient.pk, obj=patient)
     if open_course:
@@ -83,7 +96,7 @@ def patient_update(*, by, patient: Patient, **fields) -> Patient:
     changed = sorted(name for name, value in fields.items() if getattr(patient, name) != value)
     for name in changed:
         setattr(patient, name, fields[name])
-    patient.full_clean()
+    _validated(patient)
     if changed:
         patient.save(update_fields=changed)
     record(

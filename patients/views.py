@@ -65,7 +65,8 @@ def patient_register(request):
         else:
             messages.success(request, f"Registered {patient.display_name} ({patient.mrn}).")
             return redirect("chart", patient_pk=patient.pk)
-    return render(request, "patients/register.html", {"form": form})
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "patients/register.html", {"form": form}, status=status)
 
 
 @staff_required
@@ -85,7 +86,8 @@ def patient_edit(request, patient_pk):
             return redirect("chart", patient_pk=patient.pk)
     else:
         record(user=request.user, action=Action.VIEW, patient_id=patient.pk, obj=patient)
-    return render(request, "patients/edit.html", {"form": form, "patient": patient})
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "patients/edit.html", {"form": form, "patient": patient}, status=status)
 
 
 @staff_required

@@ -4,7 +4,7 @@ from django import forms
 from django.urls import reverse
 
 from sessions.booking import rules as scheduling
-from sessions.booking.selectors import clinic_zone, clinicians
+from sessions.booking.selectors import clinic_zone, clinicians, local_today
 from sessions.models import AppointmentType, Room
 
 
@@ -58,6 +58,7 @@ class AppointmentForm(_SlotSearch, forms.Form):
 
     def __init__(self, *args, care_team, types, slots_url: str, appointment=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._today = local_today()
         # The attending clinician comes from the patient's care team (the service insists).
         self.fields["clinician"].queryset = care_team
         if appointment is None:
@@ -65,6 +66,11 @@ class AppointmentForm(_SlotSearch, forms.Form):
         else:
             del self.fields["type"]  # a rescheduled appointment keeps its type
         self._wire_slot_search(slots_url)
+
+    def clean_day(self):
+        return _refused_unless(
+            self.cleaned_data["day"], scheduling.booking_day_refusal, self._today
+        )
 
     def clean(self):
         data = super().clean()
@@ -91,6 +97,12 @@ class SlotQueryForm(forms.Form):
     def __init__(self, *args, care_team, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["clinician"].queryset = care_team
+        self._today = local_today()
+
+    def clean_day(self):
+        return _refused_unless(
+            self.cleaned_data["day"], scheduling.booking_day_refusal, self._today
+        )
 
 
 class CancelForm(forms.Form):
@@ -101,7 +113,28 @@ class CancelForm(forms.Form):
 
 class CalendarForm(forms.Form):
     day = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    view = forms.ChoiceField(choices=[("day", "Day"), ("week", "Week")], required=False)
+    view = forms.ChoiceField(
+        choices=[("day", "Day"), ("week", "Week")],
+        required=False,
+        error_messages={"invalid_choice": "Choose the day or the week view."},
+    )
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._today = today
+
+    def clean_day(self):
+        return _refused_unless(
+            self.cleaned_data["day"], scheduling.calendar_day_refusal, self._today
+        )
+
+
+def _refused_unless(day: date | None, refusal, today: date) -> date | None:
+    """A date field's value, or the rule's sentence as its error (an empty field passes)."""
+    problem = day and refusal(day, today)
+    if problem:
+        raise forms.ValidationError(problem)
+    return day
 
 
 def slots_url(patient, appointment=None) -> str:

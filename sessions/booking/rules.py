@@ -13,6 +13,10 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 GRID_MINUTES = 15
 HORIZON_DAYS = 60
+# Dates outside these windows are a slip of the keyboard (9999-12-31), never a plan: appointments
+# are booked at most a year ahead, and a calendar is browsed ten years either way.
+BOOKING_AHEAD_DAYS = 366
+CALENDAR_DAYS_EITHER_WAY = 3653
 
 # Why a time is refused by `refusal`, as codes the caller turns into sentences.
 CLOSED = "closed"
@@ -47,6 +51,33 @@ def local_instant(day: date, at: time, tz: tzinfo) -> datetime:
     if instant.astimezone(tz).replace(tzinfo=None) != naive:
         raise NonexistentTime(f"{at:%H:%M} does not exist on {day:%Y-%m-%d} in {tz}")
     return instant
+
+
+def _shown(day: date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def booking_day_refusal(day: date, today: date) -> str | None:
+    """Why an appointment may not be booked on local `day`, or None."""
+    if day < today:
+        return "An appointment cannot start in the past."
+    last = today + timedelta(days=BOOKING_AHEAD_DAYS)
+    if day > last:
+        return f"Appointments are booked at most a year ahead: choose a day up to {_shown(last)}."
+    return None
+
+
+def too_far_ahead(start: datetime, now: datetime) -> bool:
+    """The same window for an instant: the service's check, whoever calls it."""
+    return start - now > timedelta(days=BOOKING_AHEAD_DAYS)
+
+
+def calendar_day_refusal(day: date, today: date) -> str | None:
+    first = today - timedelta(days=CALENDAR_DAYS_EITHER_WAY)
+    last = today + timedelta(days=CALENDAR_DAYS_EITHER_WAY)
+    if not first <= day <= last:
+        return f"Choose a date between {_shown(first)} and {_shown(last)}."
+    return None
 
 
 def _overlaps(start: datetime, end: datetime, busy: list[tuple[datetime, datetime]]) -> bool:

@@ -184,6 +184,8 @@ def _times(start: datetime, minutes: int) -> tuple[datetime, datetime]:
         )
     if start < timezone.now():
         raise SessionsError("An appointment cannot start in the past.", field="start")
+    if scheduling.too_far_ahead(start, timezone.now()):
+        raise SessionsError("Appointments are booked at most a year ahead.", field="day")
     return start, start + timedelta(minutes=minutes)
 
 

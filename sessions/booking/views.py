@@ -344,7 +344,9 @@ def patient_appointments(request, patient_pk):
     partial = bool(request.headers.get("HX-Request"))
     return render(
         request,
-        "sessions/booking/_patient_appointments.html" if partial else "sessions/booking/patient_appointments.html",
+        "sessions/booking/_patient_appointments.html"
+        if partial
+        else "sessions/booking/patient_appointments.html",
         {
             "patient": patient,
             "upcoming": upcoming,

@@ -23,18 +23,20 @@ from sessions.models import CalendarFeed, Room
 # --- Calendars ------------------------------------------------------------------------------------
 
 
-def _calendar_window(request) -> tuple[str, date, int]:
-    form = CalendarForm(request.GET)
+def _calendar_window(form: CalendarForm, today: date) -> tuple[str, date, int]:
+    """What to show: a field that does not pass falls back (the day view, today)."""
     form.is_valid()
     view = form.cleaned_data.get("view") or "day"
-    day = form.cleaned_data.get("day") or selectors.local_today()
+    day = form.cleaned_data.get("day") or today
     if view == "week":
         return view, selectors.week_start(day), 7
     return view, day, 1
 
 
 def _calendar(request, *, clinician=None, room=None):
-    view, first_day, days = _calendar_window(request)
+    today = selectors.local_today()
+    form = CalendarForm(request.GET, today=today)
+    view, first_day, days = _calendar_window(form, today)
     cal_days = selectors.calendar(
         request.user, first_day=first_day, days=days, clinician=clinician, room=room
     )
@@ -55,13 +57,17 @@ def _calendar(request, *, clinician=None, room=None):
             "last_day": first_day + step - timedelta(days=1),
             "previous_day": first_day - step,
             "next_day": first_day + step,
-            "today": selectors.local_today(),
+            "today": today,
             "clinician": clinician,
             "room": room,
             "subject": clinician or room,
             "here": request.path,
             "is_desk": selectors.is_desk(request.user),
+            "refusals": [message for errors in form.errors.values() for message in errors],
+            # A refused date stays in the box, as typed, beside its reason.
+            "typed_day": form.data.get("day") if "day" in form.errors else None,
         },
+        status=400 if form.errors else 200,
     )
 
 

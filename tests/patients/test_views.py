@@ -114,7 +114,7 @@ def test_bad_registration_keeps_what_was_typed(signed_in, intake):
     response = signed_in(intake).post(
         reverse("patient_register"), {**NEW_PATIENT, "date_of_birth": "14th of March"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "date_of_birth" in response.context["form"].errors
     assert b'value="Maren"' in response.content and b'value="555-0142"' in response.content
     assert not Patient.objects.filter(last_name="Holt").exists()
@@ -165,3 +165,56 @@ def test_a_refused_phase_change_keeps_the_reason_typed(signed_in, prescriber, pa
     assert b"Back</textarea>" in response.content
     course.refresh_from_db()
     assert course.phase == "treatment"
+
+
+# --- Dates of birth outside a plausible range (issue 10) ------------------------------------------
+
+
+@pytest.mark.parametrize("born", ["0001-01-01", "1899-12-31", "9999-12-31", "tomorrow"])
+def test_an_implausible_birth_date_is_a_field_error_that_keeps_the_rest(signed_in, intake, born):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    if born == "tomorrow":
+        born = (timezone.localdate() + timedelta(days=1)).isoformat()
+    client = signed_in(intake)
+    response = client.post(reverse("patient_register"), {**NEW_PATIENT, "date_of_birth": born})
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert list(errors) == ["date_of_birth"]
+    assert "between Jan 1, 1900 and today" in errors["date_of_birth"][0]
+    assert b'value="Maren"' in response.content and f'value="{born}"'.encode() in response.content
+    assert not Patient.objects.filter(last_name="Holt").exists()
+
+
+def test_editing_refuses_an_implausible_birth_date(signed_in, frontdesk, patient):
+    url = reverse("patient_edit", args=[patient.pk])
+    response = signed_in(frontdesk).post(url, {**NEW_PATIENT, "date_of_birth": "9999-12-31"})
+    assert response.status_code == 400 and "date_of_birth" in response.context["form"].errors
+    patient.refresh_from_db()
+    assert patient.date_of_birth.year == 1987
+
+
+def test_the_services_refuse_an_implausible_birth_date(intake, frontdesk, patient):
+    from datetime import date
+
+    from patients.errors import PatientsError
+    from patients.services import patient_register, patient_update
+
+    fields = {**NEW_PATIENT, "date_of_birth": date(1850, 5, 1)}
+    with pytest.raises(PatientsError, match="between Jan 1, 1900 and today") as error:
+        patient_register(by=intake, **fields)
+    assert error.value.field == "date_of_birth"
+    with pytest.raises(PatientsError, match="between Jan 1, 1900 and today"):
+        patient_update(by=frontdesk, patient=patient, date_of_birth=date(3000, 1, 1))
+    assert patient_register(by=intake, **{**fields, "date_of_birth": date(1900, 1, 1)}).pk
+
+
+def test_the_database_refuses_a_birth_date_before_1900(patient):
+    from datetime import date
+
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Patient.objects.filter(pk=patient.pk).update(date_of_birth=date(1, 1, 1))
