@@ -109,7 +109,7 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kap_clinic.admin_site.ClinicAdminConfig",  # django.contrib.admin, the clinic's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

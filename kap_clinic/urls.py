@@ -3,9 +3,6 @@ from django.urls import include, path
 
 from kap_clinic import views
 
-admin.site.site_header = "KAP Clinic administration"
-admin.site.site_title = "KAP Clinic"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("patients/<uuid:patient_pk>/", views.chart, name="chart"),

@@ -4,6 +4,8 @@ from django import forms
 
 from screening import instruments
 from screening.facts import SUBSTANCE_USE, YES_NO_FACTS
+from screening.models import Screening
+from screening.selectors import QUEUE_ORDER
 
 UNKNOWN_NO_YES = [("", "Unknown"), ("no", "No"), ("yes", "Yes")]
 HISTORY_LABELS = {
@@ -150,3 +152,13 @@ class ReviewForm(forms.Form):
         choices=[("clear", "Clear"), ("not_clear", "Do not clear")], widget=forms.RadioSelect
     )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+
+class QueueFilterForm(forms.Form):
+    """The intake queue's filter, read from the query string."""
+
+    status = forms.ChoiceField(
+        required=False,
+        choices=[("", "All"), *[(s, Screening.Status(s).label) for s in QUEUE_ORDER]],
+        error_messages={"invalid_choice": "Choose one of the queue's statuses."},
+    )

@@ -18,7 +18,13 @@ from patients.models import TreatmentCourse
 from patients.services import course_change_phase
 from screening import instruments, intake, rules, selectors
 from screening.errors import ScreeningError
-from screening.forms import BloodPressureForm, HistoryForm, InstrumentForm, ReviewForm
+from screening.forms import (
+    BloodPressureForm,
+    HistoryForm,
+    InstrumentForm,
+    QueueFilterForm,
+    ReviewForm,
+)
 from screening.models import InstrumentAdministration, ReviewItem, Screening, ScreeningDecision
 
 SCREENERS = (Role.INTAKE, Role.PRESCRIBER, Role.THERAPIST)
@@ -35,7 +41,9 @@ def queue(request):
             STATUS_LABELS[course.screening_status] if course.screening_id else ("Not started")
         )
     counts = Counter(course.queue_status for course in courses)
-    wanted = request.GET.get("status")
+    # Parsed, never passed on raw: an unknown status (or a NUL byte) shows the whole queue.
+    filters = QueueFilterForm(request.GET)
+    wanted = filters.cleaned_data["status"] if filters.is_valid() else ""
     shown = [c for c in courses if not wanted or c.queue_status == wanted]
     record(
         user=request.user,
@@ -50,7 +58,9 @@ def queue(request):
             "wanted": wanted,
             "statuses": [(s, STATUS_LABELS[s], counts.get(s, 0)) for s in selectors.QUEUE_ORDER],
             "total": len(courses),
+            "refusals": filters.errors.get("status", []),
         },
+        status=400 if filters.errors else 200,
     )
 
 

@@ -192,3 +192,18 @@ def test_the_summary_pdf_holds_the_outcome_and_every_fired_rule(signed_in, intak
     for code in ("hypertension_elevated", "bipolar", "interacting_medication"):
         assert code in text
     assert AuditEvent.objects.latest("id").action == "print"
+
+
+# --- Bad input (issue 10) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["in_progress\x00", "\x00", "x" * 5000, "no_such_status"])
+def test_a_hostile_queue_filter_is_refused_with_the_whole_queue(
+    signed_in, intake, candidate, status
+):
+    response = signed_in(intake).get(reverse("intake_queue"), {"status": status})
+    assert response.status_code == 400
+    assert [c.patient for c in response.context["courses"]] == [candidate]
+    assert "Choose one of the queue" in response.content.decode()
+    event = AuditEvent.objects.filter(action="list").latest("id")
+    assert event.detail["queue"] == "all"
