@@ -127,6 +127,8 @@ def instrument_save(*, by, screening: Screening, code: str, answers, complete: b
 
     Completing validates and scores it, replaces any earlier completed administration of the
     same questionnaire in this screening, and raises the safety alerts its answers call for.
+    A questionnaire given again keeps its completed administration (what a decision reads)
+    beside the new draft until the draft is completed: one draft and one completed at most.
     Returns the administration and the safety flags raised.
     """
     if code not in INSTRUMENT_CODES:

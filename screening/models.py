@@ -230,10 +230,17 @@ class InstrumentAdministration(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         constraints = [
+            # Giving a questionnaire again keeps the completed one (what a decision reads)
+            # beside the new draft until the draft is completed and replaces it.
             models.UniqueConstraint(
                 fields=["screening", "instrument"],
-                condition=models.Q(status__in=["in_progress", "completed"]),
-                name="administration_one_current_per_screening",
+                condition=models.Q(status="in_progress"),
+                name="administration_one_draft_per_screening",
+            ),
+            models.UniqueConstraint(
+                fields=["screening", "instrument"],
+                condition=models.Q(status="completed"),
+                name="administration_one_completed_per_screening",
             ),
             models.CheckConstraint(
                 condition=models.Q(status="in_progress")

@@ -90,19 +90,24 @@ def _render_screening(request, screening_pk, *, history_form=None, bp_form=None,
     record(
         user=request.user, action=Action.VIEW, patient_id=screening.course.patient_id, obj=screening
     )
-    by_code = {a.instrument: a for a in screening.current_administrations}
+    completed, drafts = {}, {}
+    for administration in screening.current_administrations:
+        done = administration.status == InstrumentAdministration.Status.COMPLETED
+        (completed if done else drafts)[administration.instrument] = administration
     questionnaires = [
         {
             "code": code,
             "title": (
                 instruments.CSSRS if code == "cssrs" else instruments.INSTRUMENTS[code]
             ).title,
-            "administration": by_code.get(code),
+            "administration": completed.get(code) or drafts.get(code),
+            # Given again: the completed one counts until this draft is completed.
+            "repeat": drafts.get(code) if code in completed else None,
             "optional": code in ("gad7", "pcl5"),
         }
         for code in intake.INSTRUMENT_CODES
     ]
-    cssrs = by_code.get("cssrs")
+    cssrs = completed.get("cssrs")
     return render(
         request,
         "screening/screening.html",

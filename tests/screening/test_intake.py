@@ -298,3 +298,55 @@ def test_status_values_match_the_queue():
         "eligible",
         "excluded",
     }
+
+
+# --- Giving a completed questionnaire again (issue 10) -------------------------------------------
+
+
+def test_progress_on_a_repeat_keeps_the_completed_one_until_the_repeat_is_completed(course, intake):
+    screening = services.screening_start(by=intake, course=course)
+    first, _ = services.instrument_save(
+        by=intake, screening=screening, code="gad7", answers=[0] * 7, complete=True
+    )
+    draft, _ = services.instrument_save(
+        by=intake,
+        screening=screening,
+        code="gad7",
+        answers=[3, 3, None, None, None, None, None],
+        complete=False,
+    )
+    first.refresh_from_db()
+    assert (first.status, draft.status) == ("completed", "in_progress")
+    assert draft.pk != first.pk
+    # Saving again resumes the same draft; the completed one is what a decision reads meanwhile.
+    again, _ = services.instrument_save(
+        by=intake, screening=screening, code="gad7", answers=[3] * 6 + [None], complete=False
+    )
+    assert again.pk == draft.pk
+    assert services._facts(screening, first.completed_at.date())["gad7"] == [0] * 7
+    done, _ = services.instrument_save(
+        by=intake, screening=screening, code="gad7", answers=[3] * 7, complete=True
+    )
+    first.refresh_from_db()
+    assert done.pk == draft.pk and done.status == "completed" and first.status == "replaced"
+
+
+def test_the_database_keeps_one_draft_and_one_completed_per_questionnaire(course, intake):
+    from django.db import IntegrityError
+    from django.utils import timezone
+
+    screening = services.screening_start(by=intake, course=course)
+    row = {
+        "patient": course.patient,
+        "screening": screening,
+        "instrument": "gad7",
+        "version": "1",
+        "entered_by": intake,
+    }
+    InstrumentAdministration.objects.create(**row, answers=[None] * 7)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InstrumentAdministration.objects.create(**row, answers=[None] * 7)
+    done = {"status": "completed", "score": {"total": 0}, "completed_at": timezone.now()}
+    InstrumentAdministration.objects.create(**row, answers=[0] * 7, **done)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        InstrumentAdministration.objects.create(**row, answers=[0] * 7, **done)

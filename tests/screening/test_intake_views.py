@@ -207,3 +207,24 @@ def test_a_hostile_queue_filter_is_refused_with_the_whole_queue(
     assert "Choose one of the queue" in response.content.decode()
     event = AuditEvent.objects.filter(action="list").latest("id")
     assert event.detail["queue"] == "all"
+
+
+def test_again_then_save_progress_keeps_both_on_the_page(signed_in, intake, course):
+    from screening import intake as services
+
+    client = signed_in(intake)
+    client.post(reverse("screening_start", args=[course.pk]))
+    screening = course.screenings.get()
+    services.instrument_save(
+        by=intake, screening=screening, code="phq9", answers=[1] * 8 + [0], complete=True
+    )
+    page = client.get(reverse("screening", args=[screening.pk])).content.decode()
+    assert ">Again</a>" in page
+    url = reverse("screening_questionnaire", args=[screening.pk, "phq9"])
+    assert client.get(url).status_code == 200
+    saved = client.post(url, {"item0": "2", "item1": "3", "save": "1"})
+    assert saved.status_code == 302
+    page = client.get(reverse("screening", args=[screening.pk])).content.decode()
+    assert "total 8" in page and "A new one is in progress" in page and ">Resume</a>" in page
+    resumed = client.get(url)
+    assert resumed.context["form"].initial["item1"] == "3"
