@@ -12,6 +12,12 @@ class CareTeamInline(admin.TabularInline):
     model = CareTeamMember
     extra = 0
     autocomplete_fields = ("clinician",)
+    max_num = 20  # a care team, not a ward
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # A forged form count builds at most this many forms (Django's default is 1,000 more
+        # than max_num: one such request took half a minute).
+        return super().get_formset(request, obj, absolute_max=self.max_num, **kwargs)
 
 
 @admin.register(Patient)

@@ -33,7 +33,7 @@ def test_hostile_audit_filters_are_refused(admin_client, query):
     assert response.status_code == 302 and response.url == url
     shown = admin_client.get(response.url)
     assert shown.status_code == 200
-    assert "That filter could not be read" in shown.content.decode()
+    assert "That filter or selection could not be read" in shown.content.decode()
 
 
 def test_honest_audit_filters_still_work(admin_client):
@@ -56,3 +56,13 @@ def test_honest_audit_filters_still_work(admin_client):
 def test_every_admin_list_parses_its_filters(admin_client, name, query):
     response = admin_client.get(reverse(name), query)
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize("selected", ["NaN", "a\x00b", "not-a-uuid"])
+def test_an_action_on_rows_that_are_not_keys_does_nothing(admin_client, selected):
+    url = reverse("admin:kap_sessions_room_changelist")
+    data = {"action": "delete_selected", "_selected_action": [selected], "index": "0"}
+    response = admin_client.post(url, data)
+    assert response.status_code == 302 and response.url == url
+    patients = reverse("admin:patients_patient_changelist")
+    assert admin_client.post(patients, {**data, "action": "x"}).status_code == 302

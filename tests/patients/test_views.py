@@ -218,3 +218,23 @@ def test_the_database_refuses_a_birth_date_before_1900(patient):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Patient.objects.filter(pk=patient.pk).update(date_of_birth=date(1, 1, 1))
+
+
+def test_a_forged_care_team_form_count_builds_twenty_forms_at_most(
+    signed_in, clinic_admin, patient
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("admin:patients_patient_change", args=[patient.pk])
+    data = {
+        **NEW_PATIENT,
+        "care_team-TOTAL_FORMS": "99999999999999999999",
+        "care_team-INITIAL_FORMS": "0",
+    }
+    client = signed_in(clinic_admin)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, data)
+    assert response.status_code == 200
+    assert "Please submit at most 20 forms" in response.content.decode()
+    assert len(queries) < 40
