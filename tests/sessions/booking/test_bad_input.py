@@ -99,26 +99,21 @@ def test_booking_an_absurd_day_is_a_field_error_that_keeps_the_rest(
 
 
 def test_the_service_refuses_a_booking_beyond_the_horizon(frontdesk, patient, therapist, rooms):
-    too_far = local(BOOKING_AHEAD_DAYS + 2, "10:00")
-    with pytest.raises(SessionsError, match="at most a year ahead") as error:
-        services.appointment_book(
+    def book(days_ahead):
+        return services.appointment_book(
             by=frontdesk,
             patient=patient,
             type=kind("preparation"),
             clinician=therapist,
-            start=too_far,
+            start=local(days_ahead, "10:00"),
             room=rooms[0],
         )
+
+    with pytest.raises(SessionsError, match="at most a year ahead") as error:
+        book(BOOKING_AHEAD_DAYS + 2)
     assert error.value.field == "day"
-    almost = local(BOOKING_AHEAD_DAYS - 1, "10:00")
-    booked = services.appointment_book(
-        by=frontdesk,
-        patient=patient,
-        type=kind("preparation"),
-        clinician=therapist,
-        start=almost,
-        room=rooms[0],
-    )
+    booked = book(BOOKING_AHEAD_DAYS - 1)
+    too_far = local(BOOKING_AHEAD_DAYS + 2, "10:00")
     with pytest.raises(SessionsError, match="at most a year ahead"):
         services.appointment_reschedule(
             by=frontdesk, appointment=booked, start=too_far, clinician=therapist, room=rooms[0]
