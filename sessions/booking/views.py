@@ -344,7 +344,7 @@ def patient_appointments(request, patient_pk):
     partial = bool(request.headers.get("HX-Request"))
     return render(
         request,
-        "sessions/booking/_patient_appointments.html" if partial else "sessions/booking/patient_appointments.html",
+        f"sessions/booking/{'_' if partial else ''}patient_appointments.html",
         {
             "patient": patient,
             "upcoming": upcoming,
