@@ -18,7 +18,7 @@ from patients import phases
 from patients.access import Access, may
 from patients.errors import PatientsError
 from patients.models import Alert
-from patients.services import course_change_phase
+from patients.services import course_change_phase, register_phase_guard
 from screening.intake import age_on
 from sessions.consent import services as consent
 from sessions.dosing import rules as dosing
@@ -31,6 +31,16 @@ from sessions.questionnaires import services as questionnaires
 from sessions.signals import dose_finished
 
 CHECKLIST = tuple(ChecklistItem.Item.values)
+
+
+@register_phase_guard(phases.TREATMENT)
+def first_dose_guard(course, by, reason: str) -> None:
+    """Registered with the course's phase service: a course enters treatment only from
+    `dose_start`, which marks the dose started before it moves the course."""
+    if not Dose.objects.filter(course=course, status=Dose.Status.STARTED).exists():
+        raise PatientsError(
+            "A course enters treatment when its first dose starts: start it on the dosing chart."
+        )
 
 
 @transaction.atomic

@@ -8,26 +8,16 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from patients.models import Alert, TreatmentCourse
+from patients.models import Alert
 from sessions.dosing import administration, monitoring
 from sessions.dosing import services as doses
 from sessions.errors import SessionsError
 from sessions.models import Dose, IncidentReport
 from sessions.signals import dose_finished
 from tests.conftest import PASSWORD
-from tests.sessions.dosing.setup import dose_ready
+from tests.patients.factories import place_in_phase
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ready(patient, therapist, prescriber, clinic_admin, screening_policy, appointment_types):
-    def make(**changes):
-        return dose_ready(
-            patient, therapist=therapist, prescriber=prescriber, admin=clinic_admin, **changes
-        )
-
-    return make
 
 
 def start(dose, by, **reasons):
@@ -40,7 +30,7 @@ def test_a_dose_starts_when_every_check_holds(ready, therapist):
 
 
 def test_the_first_dose_moves_the_course_to_treatment(ready, patient, therapist):
-    TreatmentCourse.objects.filter(patient=patient).update(phase="preparation")
+    place_in_phase(patient.courses.get(), "preparation", by=therapist)
     start(ready(), therapist)
     course = patient.courses.get()
     assert course.phase == "treatment"
