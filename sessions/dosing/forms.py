@@ -2,10 +2,12 @@
 
 from django import forms
 
+from sessions.dosing.rules import VITAL_BOUNDS
 from sessions.models import AdverseEvent, ChecklistItem, Dose, VitalSigns
 
 
-def _number(label, low, high, **kwargs):
+def _number(label, name, **kwargs):
+    low, high = VITAL_BOUNDS[name]
     return forms.IntegerField(
         label=label,
         min_value=low,
@@ -47,11 +49,11 @@ class VitalsForm(forms.Form):
     moment = forms.ChoiceField(
         choices=VitalSigns.Moment.choices, widget=forms.Select(attrs={"class": "form-select"})
     )
-    systolic = _number("Sys", 40, 300)
-    diastolic = _number("Dia", 20, 200)
-    heart_rate = _number("HR", 20, 250)
-    spo2 = _number("SpO2", 50, 100)
-    respiratory_rate = _number("RR", 2, 60)
+    systolic = _number("Sys", "systolic")
+    diastolic = _number("Dia", "diastolic")
+    heart_rate = _number("HR", "heart_rate")
+    spo2 = _number("SpO2", "spo2")
+    respiratory_rate = _number("RR", "respiratory_rate")
 
 
 class StartForm(forms.Form):

@@ -276,43 +276,102 @@ def vital_alerts(vitals: Vitals, policy: DosingPolicy) -> list[tuple[str, str]]:
     ]
 
 
+# What a person's vital signs can be at all: outside these a value is a typing error, not a
+# reading (the alert limits above are the clinical ones).
+VITAL_BOUNDS = {
+    "systolic": (40, 300),
+    "diastolic": (20, 200),
+    "heart_rate": (20, 250),
+    "spo2": (50, 100),
+    "respiratory_rate": (2, 60),
+}
+VITAL_LABELS = {
+    "systolic": "Systolic",
+    "diastolic": "Diastolic",
+    "heart_rate": "Heart rate",
+    "spo2": "SpO2",
+    "respiratory_rate": "Respiratory rate",
+}
+
+
 @dataclass(frozen=True)
 class DischargeFacts:
-    baseline: Vitals  # the pre-dose reading
-    latest: Vitals  # the reading taken for discharge
+    baseline: Vitals | None  # the reading that cleared the start
+    latest: Vitals | None  # the latest reading taken after the start, whatever its label
     monitoring_minutes: int
     alert_and_oriented: bool
     walking_steadily: bool
     escort_present: bool
     no_driving_acknowledged: bool
+    administration_recorded: bool = True  # the Schedule III lines
 
 
-def discharge_problems(facts: DischargeFacts, policy: DosingPolicy) -> list[str]:
-    """Everything that still stands between the patient and discharge (empty: discharge)."""
+def _or_list(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _reading_problems(base: Vitals | None, now: Vitals | None, policy: DosingPolicy) -> list[str]:
+    """The latest reading after the start against the baseline that cleared it: blood pressure
+    within the margin and below the no-dose limit; heart rate, SpO2 and respiratory rate inside
+    the in-session alert limits. A full set is needed to judge it."""
+    if now is None:
+        return [
+            "Take a full set of vitals after the dose started (blood pressure, heart rate, SpO2,"
+            " respiratory rate)."
+        ]
     problems = []
-    base, now = facts.baseline, facts.latest
-    if now.systolic is None or now.diastolic is None:
-        problems.append("Take a discharge blood pressure.")
-    else:
+    missing = [
+        label
+        for label, value in (
+            ("blood pressure", now.systolic),
+            ("heart rate", now.heart_rate),
+            ("SpO2", now.spo2),
+            ("respiratory rate", now.respiratory_rate),
+        )
+        if value is None
+    ]
+    if missing:
+        problems.append(
+            f"The latest reading has no {_or_list(missing)}: take a full set of vitals for "
+            "discharge."
+        )
+    if now.systolic is not None and now.diastolic is not None:
         margin = policy.within_mmhg_of_baseline
-        for label, value, start in (
-            ("Systolic", now.systolic, base.systolic),
-            ("Diastolic", now.diastolic, base.diastolic),
-        ):
-            if start is not None and abs(value - start) > margin:
-                problems.append(
-                    f"{label} {value} is more than {margin} mmHg from the baseline {start}."
-                )
+        if base is None or base.systolic is None:
+            problems.append("No pre-dose reading cleared the start: there is no baseline.")
+        else:
+            for label, value, start in (
+                ("Systolic", now.systolic, base.systolic),
+                ("Diastolic", now.diastolic, base.diastolic),
+            ):
+                if abs(value - start) > margin:
+                    problems.append(
+                        f"{label} {value} is more than {margin} mmHg from the baseline {start}."
+                    )
         if pre_dose_band(now.systolic, now.diastolic, policy) == NO_DOSE:
             problems.append(
                 f"Blood pressure {now.systolic}/{now.diastolic} is not below the no-dose limit."
             )
+    others = Vitals(heart_rate=now.heart_rate, spo2=now.spo2, respiratory_rate=now.respiratory_rate)
+    problems += [
+        f"{text}: outside the in-session limits." for _, text in vital_alerts(others, policy)
+    ]
+    return problems
+
+
+def discharge_problems(facts: DischargeFacts, policy: DosingPolicy) -> list[str]:
+    """Everything that still stands between the patient and discharge (empty: discharge)."""
+    problems = _reading_problems(facts.baseline, facts.latest, policy)
     if facts.monitoring_minutes < policy.min_monitoring_minutes:
         problems.append(
             f"Monitored {facts.monitoring_minutes} min; at least "
             f"{policy.min_monitoring_minutes} min are required."
         )
     for ok, text in (
+        (
+            facts.administration_recorded,
+            "Record the Schedule III administration (strength, lot, quantities) first.",
+        ),
         (facts.alert_and_oriented, "The patient is not yet alert and oriented."),
         (facts.walking_steadily, "The patient is not yet walking steadily."),
         (facts.escort_present, "The named escort is not present."),

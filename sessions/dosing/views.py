@@ -60,6 +60,7 @@ def dose_page_data(dose_pk) -> Dose:
             "started_by",
             "discharged_by",
             "confirmed_by",
+            "start_reading",
         )
         .prefetch_related(
             Prefetch("checklist", queryset=ChecklistItem.objects.select_related("checked_by")),

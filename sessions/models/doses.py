@@ -87,6 +87,16 @@ class Dose(models.Model):
     started_by = models.ForeignKey(
         _USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
+    # The latest reading before the start, whatever its label: the pre-dose band read it, and
+    # discharge compares with it (CLINICAL.md, "Discharge").
+    start_reading = models.ForeignKey(
+        "VitalSigns",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="+",
+        editable=False,
+    )
     ended_at = models.DateTimeField(null=True, blank=True, editable=False)
     dissociation = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Clinician rating 0–10 at the peak."
@@ -128,6 +138,13 @@ class Dose(models.Model):
                 | Q(quantity_wasted_mg=0)
                 | Q(waste_witness__isnull=False),
                 name="dose_waste_witnessed",
+            ),
+            # A patient is dosed once at a time (one open course per patient).
+            models.UniqueConstraint(
+                fields=["course"],
+                condition=Q(status="started"),
+                name="dose_one_in_progress_per_course",
+                violation_error_message="The patient's previous dose is still in progress.",
             ),
         ]
 

@@ -4,12 +4,13 @@ questionnaires, a dosing appointment with its checklist, order and pre-dose vita
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
 from sessions.consent import services as consent
 from sessions.dosing import monitoring
 from sessions.dosing import services as doses
-from sessions.models import ChecklistItem
+from sessions.models import ChecklistItem, Dose, VitalSigns
 from sessions.preparation import services as preparation
 from sessions.questionnaires import services as questionnaires
 from tests.sessions.factories import AppointmentFactory, kind
@@ -75,12 +76,15 @@ def dose_ready(
         sign_consent(patient, by=therapist, admin=admin)
         prepare(patient, by=therapist)
         questionnaires_today(patient, by=therapist)
+    at = timezone.localtime() - timedelta(days=days_ago)
+    midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
     appointment = AppointmentFactory(
         patient=patient,
         course=patient.courses.get(),
         type=kind("dosing"),
         clinician=therapist,
-        start=timezone.now() - timedelta(days=days_ago, minutes=5),
+        # Five minutes ago, but never on the day before: a dose starts on its appointment's day.
+        start=max(at - timedelta(minutes=5), midnight),
     )
     dose = doses.dose_prepare(by=therapist, appointment=appointment)
     if checklist:
@@ -109,3 +113,21 @@ def dose_ready(
         )
     dose.refresh_from_db()
     return dose
+
+
+def wind_back(dose, minutes: int = 125):
+    """Move the dose's start and every reading `minutes` into the past, as if the patient had
+    been monitored that long."""
+    shift = timedelta(minutes=minutes)
+    Dose.objects.filter(pk=dose.pk).update(started_at=F("started_at") - shift)
+    VitalSigns.objects.filter(dose=dose).update(taken_at=F("taken_at") - shift)
+    dose.refresh_from_db()
+    return dose
+
+
+FULL_SET = {"systolic": 132, "diastolic": 84, "heart_rate": 76, "spo2": 97, "respiratory_rate": 14}
+
+
+def discharge_vitals(dose, *, by, moment="discharge", **values):
+    """A full set of vitals (blood pressure, heart rate, SpO2, respiratory rate)."""
+    return monitoring.vitals_record(by=by, dose=dose, moment=moment, **{**FULL_SET, **values})

@@ -12,10 +12,11 @@ from patients.models import Alert
 from sessions.dosing import administration, monitoring
 from sessions.dosing import services as doses
 from sessions.errors import SessionsError
-from sessions.models import Dose, IncidentReport
+from sessions.models import Appointment, Dose, IncidentReport
 from sessions.signals import dose_finished
 from tests.conftest import PASSWORD
 from tests.patients.factories import place_in_phase
+from tests.sessions.dosing.setup import discharge_vitals, wind_back
 
 pytestmark = pytest.mark.django_db
 
@@ -100,8 +101,14 @@ def test_questionnaires_older_than_seven_days_block_the_dose(ready, therapist):
 def test_the_previous_dose_must_be_integrated_or_a_prescriber_says_why(
     ready, patient, therapist, prescriber
 ):
-    first = start(ready(days_ago=2), therapist)
-    Dose.objects.filter(pk=first.pk).update(status="discharged")
+    first = start(ready(), therapist)
+    two_days = timedelta(days=2)  # it was given two days ago and discharged
+    Appointment.objects.filter(pk=first.appointment_id).update(
+        start=first.appointment.start - two_days, end=first.appointment.end - two_days
+    )
+    Dose.objects.filter(pk=first.pk).update(
+        status="discharged", started_at=first.started_at - two_days
+    )
     second = ready()
     with pytest.raises(SessionsError, match="previous dose is not integrated"):
         start(second, therapist)
@@ -229,13 +236,11 @@ def _discharge(dose, by, **changes):
 
 def test_discharge_is_refused_until_the_criteria_hold(ready, therapist):
     dose = start(ready(), therapist)
-    with pytest.raises(SessionsError, match="Take a discharge blood pressure") as error:
+    with pytest.raises(SessionsError, match="Take a full set of vitals") as error:
         _discharge(dose, therapist)
     assert "at least 120 min" in error.value.message
-    Dose.objects.filter(pk=dose.pk).update(started_at=timezone.now() - timedelta(minutes=125))
-    monitoring.vitals_record(
-        by=therapist, dose=dose, moment="discharge", systolic=132, diastolic=84
-    )
+    dose = wind_back(dose)
+    discharge_vitals(dose, by=therapist)
     with pytest.raises(SessionsError, match="escort"):
         _discharge(dose, therapist, escort_present=False)
     dose = _discharge(dose, therapist)
@@ -246,10 +251,8 @@ def test_discharge_signals_integration_after_commit(
     ready, therapist, django_capture_on_commit_callbacks
 ):
     dose = start(ready(), therapist)
-    Dose.objects.filter(pk=dose.pk).update(started_at=timezone.now() - timedelta(minutes=130))
-    monitoring.vitals_record(
-        by=therapist, dose=dose, moment="discharge", systolic=130, diastolic=82
-    )
+    dose = wind_back(dose, 130)
+    discharge_vitals(dose, by=therapist)
     sent = []
 
     def listener(sender, dose_id, **kwargs):
