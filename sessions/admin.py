@@ -7,6 +7,7 @@ from audit.services import record
 from sessions.consent import services as consent
 from sessions.errors import SessionsError
 from sessions.models import (
+    AdministrationAmendment,
     Appointment,
     AppointmentType,
     CalendarFeed,
@@ -14,6 +15,7 @@ from sessions.models import (
     ClinicianDayOff,
     ClinicianHours,
     ConsentVersion,
+    Dose,
     ProgressNote,
     ProgressNoteAddendum,
     Room,
@@ -230,4 +232,83 @@ class ProgressNoteAdmin(admin.ModelAdmin):
         note = self.get_object(request, object_id)
         if note is not None:
             record(user=request.user, action=Action.VIEW, patient_id=note.patient_id, obj=note)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+# --- Doses: the Schedule III record, read only ----------------------------------------------------
+# Doses are charted at the chair side through `sessions.dosing`; here an administrator (or an
+# inspector's request) reads the controlled-substance record and its amendments. Nobody adds,
+# changes or deletes a dose here, superusers included: a correction is an amendment, made on the
+# dosing page with a reason.
+
+DOSE_RECORD_FIELDS = (
+    "status",
+    "drug",
+    "route",
+    "dose_mg",
+    "ordered_by",
+    "strength",
+    "lot",
+    "expiry",
+    "quantity_drawn_mg",
+    "quantity_given_mg",
+    "quantity_wasted_mg",
+    "waste_witness",
+    "waste_witnessed_at",
+    "administered_by",
+    "started_at",
+    "ended_at",
+)
+
+
+class AdministrationAmendmentInline(admin.TabularInline):
+    model = AdministrationAmendment
+    fields = (
+        "at",
+        "by",
+        "reason",
+        "strength",
+        "lot",
+        "expiry",
+        "quantity_drawn_mg",
+        "quantity_given_mg",
+        "quantity_wasted_mg",
+        "waste_witness",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dose)
+class DoseAdmin(admin.ModelAdmin):
+    # No patient names in the admin: a dose is listed by its id and lines.
+    list_display = ("id", "status", "drug", "route", "dose_mg", "lot", "started_at")
+    list_filter = ("status", "drug")
+    list_select_related = ("appointment",)
+    fields = DOSE_RECORD_FIELDS
+    readonly_fields = DOSE_RECORD_FIELDS
+    inlines = [AdministrationAmendmentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        dose = self.get_object(request, object_id)
+        if dose is not None:
+            record(
+                user=request.user, action=Action.VIEW, patient_id=dose.course.patient_id, obj=dose
+            )
         return super().change_view(request, object_id, form_url, extra_context)

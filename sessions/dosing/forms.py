@@ -2,6 +2,7 @@
 
 from django import forms
 
+from sessions.dosing.administration import MAX_MG
 from sessions.dosing.rules import VITAL_BOUNDS
 from sessions.models import AdverseEvent, ChecklistItem, Dose, VitalSigns
 
@@ -15,6 +16,12 @@ def _number(label, name, **kwargs):
         required=False,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "form-control"}),
         **kwargs,
+    )
+
+
+def _mg(label, **kwargs):
+    return forms.DecimalField(
+        label=label, min_value=0, max_value=MAX_MG, max_digits=6, decimal_places=2, **kwargs
     )
 
 
@@ -75,16 +82,24 @@ class AdministrationForm(forms.Form):
     strength = forms.CharField(max_length=40, help_text="e.g. 50 mg/mL")
     lot = forms.CharField(max_length=40)
     expiry = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    quantity_drawn_mg = forms.DecimalField(label="Drawn (mg)", min_value=0, decimal_places=2)
-    quantity_given_mg = forms.DecimalField(label="Given (mg)", min_value=0, decimal_places=2)
-    quantity_wasted_mg = forms.DecimalField(
-        label="Wasted (mg)", min_value=0, decimal_places=2, required=False
-    )
+    quantity_drawn_mg = _mg("Drawn (mg)")
+    quantity_given_mg = _mg("Given (mg)")
+    quantity_wasted_mg = _mg("Wasted (mg)", required=False)
     witness_username = forms.CharField(
         label="Waste witness: username", required=False, max_length=150
     )
     witness_password = forms.CharField(
         label="Waste witness: password", required=False, widget=forms.PasswordInput, max_length=200
+    )
+
+
+class AmendmentForm(AdministrationForm):
+    """The corrected Schedule III lines in full, and why."""
+
+    reason = forms.CharField(
+        label="Why the record is corrected",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
     )
 
 

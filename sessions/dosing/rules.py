@@ -144,6 +144,29 @@ class DosingPolicy:
         return next((r for r in self.ranges if (r.drug, r.route) == (drug, route)), None)
 
 
+def decimal_value(value, *, label: str, low, high, places: int, unit: str = "") -> Decimal:
+    """`value` as a finite Decimal within [low, high] with at most `places` decimals; otherwise
+    ValueError with a sentence naming `label`. NaN and infinities are refused before any
+    comparison (comparing a NaN Decimal raises InvalidOperation)."""
+    unit = f" {unit}" if unit else ""
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (ArithmeticError, ValueError, TypeError):
+        raise ValueError(f"{label} must be a number.") from None
+    if isinstance(value, bool) or not number.is_finite():
+        raise ValueError(f"{label} must be a number.")
+    if not Decimal(low) <= number <= Decimal(high):
+        raise ValueError(f"{label} must be between {low} and {high}{unit}.")
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(f"{label} takes at most {places} decimal places.")
+    return number
+
+
+def mg_text(value: Decimal) -> str:
+    """35.00 → "35", 12.50 → "12.5": quantities as people write them."""
+    return format(Decimal(value).normalize(), "f")
+
+
 def _dec(value) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 

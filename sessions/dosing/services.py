@@ -304,6 +304,7 @@ def dose_discharge(
         walking_steadily=walking_steadily,
         escort_present=escort_present,
         no_driving_acknowledged=no_driving_acknowledged,
+        administration_recorded=dose.quantity_given_mg is not None,
     )
     problems = dosing.discharge_problems(facts, policy)
     if problems:

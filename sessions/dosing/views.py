@@ -22,6 +22,7 @@ from sessions.dosing.charts import vitals_svg
 from sessions.dosing.forms import (
     AdministrationForm,
     AdverseEventForm,
+    AmendmentForm,
     ChecklistForm,
     DischargeForm,
     EndEarlyForm,
@@ -31,7 +32,23 @@ from sessions.dosing.forms import (
     VitalsForm,
 )
 from sessions.errors import SessionsError
-from sessions.models import AdverseEvent, Appointment, ChecklistItem, Dose, VitalSigns
+from sessions.models import (
+    AdministrationAmendment,
+    AdverseEvent,
+    Appointment,
+    ChecklistItem,
+    Dose,
+    VitalSigns,
+)
+
+AMENDABLE = (
+    "strength",
+    "lot",
+    "expiry",
+    "quantity_drawn_mg",
+    "quantity_given_mg",
+    "quantity_wasted_mg",
+)
 
 # action → (form, service); the service takes by=, dose= and the form's cleaned data.
 ACTIONS = {
@@ -40,6 +57,7 @@ ACTIONS = {
     "vitals": (VitalsForm, monitoring.vitals_record),
     "start": (StartForm, doses.dose_start),
     "administration": (AdministrationForm, administration.administration_record),
+    "amend": (AmendmentForm, administration.administration_amend),
     "event": (AdverseEventForm, monitoring.adverse_event_record),
     "notes": (NotesForm, doses.dose_update_notes),
     "discharge": (DischargeForm, doses.dose_discharge),
@@ -69,6 +87,10 @@ def dose_page_data(dose_pk) -> Dose:
                 "adverse_events",
                 queryset=AdverseEvent.objects.select_related("recorded_by", "incident"),
             ),
+            Prefetch(
+                "amendments",
+                queryset=AdministrationAmendment.objects.select_related("by", "waste_witness"),
+            ),
         )
         .get(pk=dose_pk)
     )
@@ -91,6 +113,7 @@ def _context(dose: Dose) -> dict:
             (item, label, checked.get(item)) for item, label in ChecklistItem.Item.choices
         ],
         "events": list(dose.adverse_events.all()),
+        "amendments": list(dose.amendments.all()),
     }
 
 
@@ -124,6 +147,13 @@ def dose_page(request, dose_pk, bound=None, error=None, status=200):
         prefix="notes",
         initial={"dissociation": dose.dissociation, "setting_notes": dose.setting_notes},
     )
+    if dose.is_finished:
+        # A correction starts from the record in force: the latest amendment, or the original.
+        current = (list(dose.amendments.all()) or [dose])[-1]
+        forms["amend"] = AmendmentForm(
+            prefix="amend",
+            initial={name: getattr(current, name) for name in AMENDABLE},
+        )
     if bound is not None:
         forms[bound.prefix] = bound
     context = _context(dose)

@@ -8,7 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from sessions.consent import services as consent
-from sessions.dosing import monitoring
+from sessions.dosing import administration, monitoring
 from sessions.dosing import services as doses
 from sessions.models import ChecklistItem, Dose, VitalSigns
 from sessions.preparation import services as preparation
@@ -131,3 +131,35 @@ FULL_SET = {"systolic": 132, "diastolic": 84, "heart_rate": 76, "spo2": 97, "res
 def discharge_vitals(dose, *, by, moment="discharge", **values):
     """A full set of vitals (blood pressure, heart rate, SpO2, respiratory rate)."""
     return monitoring.vitals_record(by=by, dose=dose, moment=moment, **{**FULL_SET, **values})
+
+
+LINES = {
+    "strength": "50 mg/mL",
+    "lot": "K2231",
+    "quantity_drawn_mg": Decimal("35"),
+    "quantity_given_mg": Decimal("35"),
+    "quantity_wasted_mg": Decimal("0"),
+}
+
+
+def administer(dose, *, by, **changes):
+    """The Schedule III lines of a started dose: 35 mg drawn and given, nothing wasted."""
+    expiry = timezone.localdate() + timedelta(days=200)
+    return administration.administration_record(
+        by=by, dose=dose, **{**LINES, "expiry": expiry, **changes}
+    )
+
+
+def discharged(dose, *, by):
+    """Administer, wind the clock on two hours, take a full set of vitals and discharge."""
+    administer(dose, by=by)
+    dose = wind_back(dose)
+    discharge_vitals(dose, by=by)
+    return doses.dose_discharge(
+        by=by,
+        dose=dose,
+        alert_and_oriented=True,
+        walking_steadily=True,
+        escort_present=True,
+        no_driving_acknowledged=True,
+    )

@@ -11,7 +11,7 @@ from django.utils import timezone
 from sessions.dosing import monitoring
 from sessions.dosing import services as doses
 from sessions.errors import SessionsError
-from tests.sessions.dosing.setup import discharge_vitals, wind_back
+from tests.sessions.dosing.setup import administer, discharge_vitals, wind_back
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +63,10 @@ def test_the_baseline_is_the_reading_that_cleared_the_start_not_a_refused_one(
     monitoring.vitals_record(  # ... re-measured after 5 minutes' rest
         by=therapist, dose=dose, moment="pre_dose", systolic=128, diastolic=82, heart_rate=70
     )
-    dose = wind_back(doses.dose_start(by=therapist, dose=dose))
+    dose = doses.dose_start(by=therapist, dose=dose)
     assert (dose.start_reading.systolic, dose.start_reading.diastolic) == (128, 82)
+    administer(dose, by=therapist)
+    dose = wind_back(dose)
     discharge_vitals(dose, by=therapist, systolic=134, diastolic=86)
     response = signed_in(therapist).post(reverse("dose_action", args=[dose.pk, "discharge"]), FORM)
     assert response.status_code == 302

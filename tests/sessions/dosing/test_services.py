@@ -16,7 +16,7 @@ from sessions.models import Appointment, Dose, IncidentReport
 from sessions.signals import dose_finished
 from tests.conftest import PASSWORD
 from tests.patients.factories import place_in_phase
-from tests.sessions.dosing.setup import discharge_vitals, wind_back
+from tests.sessions.dosing.setup import administer, discharge_vitals, wind_back
 
 pytestmark = pytest.mark.django_db
 
@@ -202,7 +202,7 @@ def test_drawn_must_equal_given_plus_wasted(ready, therapist):
             dose=dose,
             strength="50 mg/mL",
             lot="K1",
-            expiry=None,
+            expiry=timezone.localdate() + timedelta(days=200),
             quantity_drawn_mg=Decimal("50"),
             quantity_given_mg=Decimal("35"),
         )
@@ -239,6 +239,8 @@ def test_discharge_is_refused_until_the_criteria_hold(ready, therapist):
     with pytest.raises(SessionsError, match="Take a full set of vitals") as error:
         _discharge(dose, therapist)
     assert "at least 120 min" in error.value.message
+    assert "Schedule III" in error.value.message
+    administer(dose, by=therapist)
     dose = wind_back(dose)
     discharge_vitals(dose, by=therapist)
     with pytest.raises(SessionsError, match="escort"):
@@ -251,6 +253,7 @@ def test_discharge_signals_integration_after_commit(
     ready, therapist, django_capture_on_commit_callbacks
 ):
     dose = start(ready(), therapist)
+    administer(dose, by=therapist)
     dose = wind_back(dose, 130)
     discharge_vitals(dose, by=therapist)
     sent = []
@@ -329,8 +332,8 @@ def test_the_dosing_chart_costs_a_fixed_number_of_queries(
         )
     client = signed_in(therapist)
     client.get(reverse("dose", args=[dose.pk]))
-    # session, user, dose, access, the page's dose with its checklist, vitals and events,
-    # the start guard's reads are skipped once started, audit insert, session update
-    with django_assert_num_queries(12):
+    # session, user, dose, access, the page's dose with its checklist, vitals, events and
+    # amendments; the start guard's reads are skipped once started, audit insert, session update
+    with django_assert_num_queries(13):
         response = client.get(reverse("dose", args=[dose.pk]))
     assert len(response.context["vitals"]) == rows + 1
