@@ -3,7 +3,7 @@
 from django import forms
 
 from sessions.dosing.administration import MAX_MG
-from sessions.dosing.rules import VITAL_BOUNDS
+from sessions.dosing.rules import DOSE_MG_LIMITS, VITAL_BOUNDS, WEIGHT_KG_LIMITS
 from sessions.models import AdverseEvent, ChecklistItem, Dose, VitalSigns
 
 
@@ -34,13 +34,27 @@ class OrderForm(forms.Form):
     drug = forms.ChoiceField(choices=Dose.Drug.choices)
     route = forms.ChoiceField(choices=Dose.Route.choices)
     weight_kg = forms.DecimalField(
-        label="Weight today (kg)", min_value=20, max_value=400, decimal_places=1
+        label="Weight today (kg)",
+        min_value=WEIGHT_KG_LIMITS[0],
+        max_value=WEIGHT_KG_LIMITS[1],
+        max_digits=4,
+        decimal_places=1,
     )
     dose_mg = forms.DecimalField(
-        label="Dose (mg)", min_value=0.01, max_value=1000, decimal_places=2
+        label="Dose (mg)",
+        min_value=DOSE_MG_LIMITS[0],
+        max_value=DOSE_MG_LIMITS[1],
+        max_digits=6,
+        decimal_places=2,
     )
     order_text = forms.CharField(
         label="Order", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    weight_confirm_reason = forms.CharField(
+        label="Reason, if the weight is outside the plausible adult weight",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
     )
     range_confirm_reason = forms.CharField(
         label="Reason, if outside the policy's range",

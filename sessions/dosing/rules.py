@@ -1,147 +1,21 @@
 """The dosing rules of the clinic policy: dose ranges, pre-dose blood pressure, in-session alert
-limits and discharge criteria (CLINICAL.md, "Dosing and monitoring").
+limits, plausible values and discharge criteria (CLINICAL.md, "Dosing and monitoring").
 
-Pure: no Django. The numbers come from the clinic policy's `dosing` section (versioned data, see
-`DOSING_V1_DATA`); the dosing services ask these functions and record the answers.
+Pure: no Django. The numbers come from the clinic policy's `dosing` section (versioned data, read
+by `sessions.dosing.policy.DosingPolicy`); the dosing services ask these functions and record the
+answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-DRUGS = ("ketamine", "esketamine")
-ROUTES = ("iv", "im", "sublingual", "intranasal")
-ROUTE_LABELS = {
-    "iv": "IV infusion",
-    "im": "IM injection",
-    "sublingual": "Sublingual lozenge",
-    "intranasal": "Intranasal spray",
-}
+from sessions.dosing.policy import DosingPolicy
 
-# CLINICAL.md's values, copied literally by the data migration that publishes them.
-DOSING_V1_DATA: dict[str, Any] = {
-    "dose_ranges": [
-        {
-            "drug": "ketamine",
-            "route": "iv",
-            "min_mg_per_kg": "0.1",
-            "max_mg_per_kg": "1.0",
-            "note": "over 40 min; 0.5 mg/kg typical",
-        },
-        {"drug": "ketamine", "route": "im", "min_mg_per_kg": "0.25", "max_mg_per_kg": "1.0"},
-        {
-            "drug": "ketamine",
-            "route": "sublingual",
-            "min_mg_per_kg": "1.0",
-            "max_mg_per_kg": "3.0",
-            "max_mg": "300",
-        },
-        {
-            "drug": "esketamine",
-            "route": "intranasal",
-            "fixed_mg": ["56", "84"],
-            "fixed_mg_from_age": {"age": 65, "fixed_mg": ["28"]},
-        },
-    ],
-    "pre_dose": {
-        "no_dose_systolic": 160,
-        "no_dose_diastolic": 100,
-        "confirm_systolic": 140,
-        "confirm_diastolic": 90,
-    },
-    "alert_limits": {
-        "systolic_at_or_above": 180,
-        "diastolic_at_or_above": 110,
-        "heart_rate_above": 120,
-        "heart_rate_below": 50,
-        "spo2_below": 92,
-        "respiratory_rate_below": 10,
-    },
-    "discharge": {"within_mmhg_of_baseline": 20, "min_monitoring_minutes": 120},
-    "vitals_every_minutes": 15,
-}
-
-
-class DosingPolicyError(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class DoseRange:
-    drug: str
-    route: str
-    min_mg_per_kg: Decimal | None = None
-    max_mg_per_kg: Decimal | None = None
-    max_mg: Decimal | None = None
-    fixed_mg: tuple[Decimal, ...] = ()
-    older_age: int | None = None  # from this age, `older_fixed_mg` is allowed too
-    older_fixed_mg: tuple[Decimal, ...] = ()
-    note: str = ""
-
-    def describe(self) -> str:
-        if self.fixed_mg:
-            text = " or ".join(f"{mg} mg" for mg in self.fixed_mg) + " fixed"
-            if self.older_age is not None:
-                extra = " or ".join(f"{mg} mg" for mg in self.older_fixed_mg)
-                text += f"; {extra} allowed from age {self.older_age}"
-            return text
-        text = f"{self.min_mg_per_kg}–{self.max_mg_per_kg} mg/kg"
-        return text + (f", never above {self.max_mg} mg" if self.max_mg is not None else "")
-
-
-@dataclass(frozen=True)
-class DosingPolicy:
-    ranges: tuple[DoseRange, ...]
-    no_dose_systolic: int
-    no_dose_diastolic: int
-    confirm_systolic: int
-    confirm_diastolic: int
-    alert_limits: Mapping[str, int] = field(hash=False)
-    within_mmhg_of_baseline: int = 20
-    min_monitoring_minutes: int = 120
-    vitals_every_minutes: int = 15
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DosingPolicy:
-        try:
-            ranges = []
-            for item in data["dose_ranges"]:
-                older = item.get("fixed_mg_from_age") or {}
-                ranges.append(
-                    DoseRange(
-                        drug=item["drug"],
-                        route=item["route"],
-                        min_mg_per_kg=_dec(item.get("min_mg_per_kg")),
-                        max_mg_per_kg=_dec(item.get("max_mg_per_kg")),
-                        max_mg=_dec(item.get("max_mg")),
-                        fixed_mg=tuple(Decimal(str(v)) for v in item.get("fixed_mg", ())),
-                        older_age=older.get("age"),
-                        older_fixed_mg=tuple(Decimal(str(v)) for v in older.get("fixed_mg", ())),
-                        note=item.get("note", ""),
-                    )
-                )
-            pre, limits, discharge = data["pre_dose"], data["alert_limits"], data["discharge"]
-            return cls(
-                ranges=tuple(ranges),
-                no_dose_systolic=int(pre["no_dose_systolic"]),
-                no_dose_diastolic=int(pre["no_dose_diastolic"]),
-                confirm_systolic=int(pre["confirm_systolic"]),
-                confirm_diastolic=int(pre["confirm_diastolic"]),
-                alert_limits={key: int(value) for key, value in limits.items()},
-                within_mmhg_of_baseline=int(discharge["within_mmhg_of_baseline"]),
-                min_monitoring_minutes=int(discharge["min_monitoring_minutes"]),
-                vitals_every_minutes=int(data.get("vitals_every_minutes", 15)),
-            )
-        except (KeyError, TypeError, ValueError, ArithmeticError) as error:
-            raise DosingPolicyError(
-                f"The dosing policy is incomplete or invalid: {error}"
-            ) from None
-
-    def range_for(self, drug: str, route: str) -> DoseRange | None:
-        return next((r for r in self.ranges if (r.drug, r.route) == (drug, route)), None)
+# What no person weighs and no dose is: a typing error, refused whatever the reason.
+WEIGHT_KG_LIMITS = (Decimal("1"), Decimal("700"))
+DOSE_MG_LIMITS = (Decimal("0.01"), Decimal("1000"))
 
 
 def decimal_value(value, *, label: str, low, high, places: int, unit: str = "") -> Decimal:
@@ -167,11 +41,15 @@ def mg_text(value: Decimal) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-def _dec(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
-DOSING_V1 = DosingPolicy.from_dict(DOSING_V1_DATA)
+def weight_problem(weight_kg: Decimal, policy: DosingPolicy) -> str | None:
+    """Why a prescriber must confirm this weight, or None when it is a plausible adult's."""
+    low, high = policy.weight_min_kg, policy.weight_max_kg
+    if low <= weight_kg <= high:
+        return None
+    return (
+        f"A weight of {mg_text(weight_kg)} kg is outside the plausible adult weight "
+        f"({mg_text(low)}–{mg_text(high)} kg): a prescriber confirms it with a reason."
+    )
 
 
 # --- Dose -----------------------------------------------------------------------------------------

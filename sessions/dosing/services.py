@@ -79,6 +79,16 @@ def checklist_check(*, by, dose: Dose, item: str, note: str = "") -> ChecklistIt
     return checked
 
 
+def _number(value, field: str, label: str, limits, places: int, unit: str) -> Decimal:
+    low, high = limits
+    try:
+        return dosing.decimal_value(
+            value, label=label, low=low, high=high, places=places, unit=unit
+        )
+    except ValueError as error:
+        raise SessionsError(str(error), field=field) from None
+
+
 @transaction.atomic
 def dose_order(
     *,
@@ -86,31 +96,41 @@ def dose_order(
     dose: Dose,
     drug: str,
     route: str,
-    dose_mg: Decimal,
-    weight_kg: Decimal,
+    dose_mg,
+    weight_kg,
     order_text: str = "",
     range_confirm_reason: str = "",
+    weight_confirm_reason: str = "",
 ) -> Dose:
-    """The prescriber's order, checked against the policy's range for the drug and route:
-    outside it (or with no range) the prescriber confirms with a reason."""
+    """The prescriber's order, checked against the policy: a weight outside the plausible adult
+    range, or a dose outside the range for the drug and route (or with no range), only with the
+    prescriber's reason. Impossible numbers (NaN, 5,000 kg) are refused whatever the reason."""
     dose = lock_dose(dose, by, prescriber=True)
     require_status(dose, Dose.Status.BOOKED, doing="be ordered again")
+    if drug not in Dose.Drug.values:
+        raise SessionsError("Choose a drug from the list.", field="drug")
+    if route not in Dose.Route.values:
+        raise SessionsError("Choose a route from the list.", field="route")
+    weight_kg = _number(weight_kg, "weight_kg", "Weight", dosing.WEIGHT_KG_LIMITS, 1, "kg")
+    dose_mg = _number(dose_mg, "dose_mg", "Dose", dosing.DOSE_MG_LIMITS, 2, "mg")
     label, policy = dosing_policy()
+    weight_reason = (weight_confirm_reason or "").strip()
+    weight_problem = dosing.weight_problem(weight_kg, policy)
+    if weight_problem and not weight_reason:
+        raise SessionsError(weight_problem, field="weight_confirm_reason")
     age = age_on(dose.course.patient.date_of_birth, timezone.localdate())
-    try:
-        check = dosing.check_dose(
-            drug=drug, route=route, dose_mg=dose_mg, weight_kg=weight_kg, age=age, policy=policy
-        )
-    except ValueError as error:
-        raise SessionsError("Dose and weight must be above zero.", field="dose_mg") from error
+    check = dosing.check_dose(
+        drug=drug, route=route, dose_mg=dose_mg, weight_kg=weight_kg, age=age, policy=policy
+    )
     reason = (range_confirm_reason or "").strip()
     if not check.within_range and not reason:
         raise SessionsError(
             f"{check.message} Confirm with a reason to order it.", field="range_confirm_reason"
         )
     dose.drug, dose.route, dose.dose_mg, dose.weight_kg = drug, route, dose_mg, weight_kg
-    dose.mg_per_kg, dose.order_text = check.mg_per_kg, order_text.strip()
+    dose.mg_per_kg, dose.order_text = check.mg_per_kg, (order_text or "").strip()
     dose.range_confirm_reason = "" if check.within_range else reason
+    dose.weight_confirm_reason = weight_reason if weight_problem else ""
     dose.ordered_by, dose.ordered_at, dose.policy_label = by, timezone.now(), label
     dose.save()
     audit_change(by, dose, ordered=True, within_range=check.within_range)
@@ -253,8 +273,14 @@ def dose_start(
 @transaction.atomic
 def dose_update_notes(*, by, dose: Dose, dissociation=None, setting_notes: str = "") -> Dose:
     dose = lock_dose(dose, by)
-    if dissociation is not None and not 0 <= dissociation <= 10:
-        raise SessionsError("Dissociation is rated 0 to 10.", field="dissociation")
+    if dissociation is not None and (
+        isinstance(dissociation, bool)
+        or not isinstance(dissociation, int)
+        or not 0 <= dissociation <= 10
+    ):
+        raise SessionsError(
+            "Dissociation is rated 0 to 10, in whole numbers.", field="dissociation"
+        )
     dose.dissociation, dose.setting_notes = dissociation, setting_notes.strip()
     dose.save(update_fields=["dissociation", "setting_notes"])
     audit_change(by, dose, notes=True)

@@ -252,5 +252,10 @@ class Migration(migrations.Migration):
                 condition=models.Q(("reason", ""), _negated=True), name="amendment_has_reason"
             ),
         ),
+        migrations.AddField(
+            model_name="dose",
+            name="weight_confirm_reason",
+            field=models.TextField(blank=True),
+        ),
         migrations.RunPython(_on_postgresql(FROZEN_SQL), _on_postgresql(DROP_SQL)),
     ]

@@ -136,6 +136,7 @@ class Dose(models.Model):
     )
     ordered_at = models.DateTimeField(null=True, blank=True)
     range_confirm_reason = models.TextField(blank=True)  # outside the policy's range
+    weight_confirm_reason = models.TextField(blank=True)  # outside the plausible adult weight
 
     # Confirmations a prescriber gives at the start, with a reason.
     confirmed_by = models.ForeignKey(

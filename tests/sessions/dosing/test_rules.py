@@ -4,15 +4,12 @@ from decimal import Decimal
 
 import pytest
 
+from sessions.dosing.policy import DOSING_V1, DOSING_V1_DATA, DosingPolicy, DosingPolicyError
 from sessions.dosing.rules import (
     CONFIRM,
-    DOSING_V1,
-    DOSING_V1_DATA,
     NO_DOSE,
     PROCEED,
     DischargeFacts,
-    DosingPolicy,
-    DosingPolicyError,
     Vitals,
     check_dose,
     discharge_problems,
@@ -184,6 +181,17 @@ def test_the_v2_migration_holds_a_literal_copy_of_the_dosing_numbers():
 
 def test_the_active_policy_carries_the_dosing_numbers(db):
     from sessions.dosing.charting import dosing_policy
+    from sessions.dosing.policy import DOSING_V3
 
     label, policy = dosing_policy()
-    assert label == "v2" and policy == DOSING_V1
+    assert label == "v3" and policy == DOSING_V3
+
+
+def test_the_v3_migration_holds_a_literal_copy_of_the_weight_bounds():
+    import importlib
+
+    from sessions.dosing.policy import PLAUSIBILITY_V3
+
+    migration = importlib.import_module("screening.migrations.0007_policy_v3_weight_bounds")
+    assert migration.PLAUSIBILITY == PLAUSIBILITY_V3
+    assert migration.PLAUSIBILITY is not PLAUSIBILITY_V3
