@@ -50,10 +50,19 @@ class ClinicClosedDayAdmin(admin.ModelAdmin):
 
 @admin.register(AppointmentType)
 class AppointmentTypeAdmin(admin.ModelAdmin):
-    """The three types come from a migration; their codes drive the booking rules."""
+    """The three types come from a migration; their codes and minimum lengths drive the booking
+    rules, so they are read only here."""
 
-    list_display = ("name", "code", "default_minutes", "needs_room", "is_active", "position")
-    readonly_fields = ("code",)
+    list_display = (
+        "name",
+        "code",
+        "default_minutes",
+        "min_minutes",
+        "needs_room",
+        "is_active",
+        "position",
+    )
+    readonly_fields = ("code", "min_minutes")
 
     def has_add_permission(self, request):
         return False
