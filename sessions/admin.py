@@ -20,6 +20,7 @@ from sessions.models import (
     ProgressNoteAddendum,
     Room,
 )
+from sessions.models.doses import SCHEDULE_III_LINES
 
 
 @admin.register(Room)
@@ -196,10 +197,7 @@ class ConsentVersionAdmin(admin.ModelAdmin):
         )
 
 
-class ProgressNoteAddendumInline(admin.TabularInline):
-    model = ProgressNoteAddendum
-    fields = ("author", "created_at", "text")
-    readonly_fields = fields
+class _ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -210,8 +208,40 @@ class ProgressNoteAddendumInline(admin.TabularInline):
         return False
 
 
+class _ReadOnlyAudited(admin.ModelAdmin):
+    """Shown, never added, changed or deleted here (superusers included); every view of the
+    patient's record is audited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def patient_id_of(self, obj):
+        return obj.patient_id
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            record(
+                user=request.user, action=Action.VIEW, patient_id=self.patient_id_of(obj), obj=obj
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class ProgressNoteAddendumInline(_ReadOnlyInline):
+    model = ProgressNoteAddendum
+    fields = ("author", "created_at", "text")
+    readonly_fields = fields
+
+
 @admin.register(ProgressNote)
-class ProgressNoteAdmin(admin.ModelAdmin):
+class ProgressNoteAdmin(_ReadOnlyAudited):
+    # Notes are written by their author on the notes page; here they are only read.
     list_display = ("id", "appointment", "author", "status", "signed_at")
     list_filter = ("status",)
     fields = (
@@ -227,22 +257,6 @@ class ProgressNoteAdmin(admin.ModelAdmin):
     readonly_fields = fields
     inlines = [ProgressNoteAddendumInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Notes are written by their author on the notes page; here they are only read.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        note = self.get_object(request, object_id)
-        if note is not None:
-            record(user=request.user, action=Action.VIEW, patient_id=note.patient_id, obj=note)
-        return super().change_view(request, object_id, form_url, extra_context)
-
 
 # --- Doses: the Schedule III record, read only ----------------------------------------------------
 # Doses are charted at the chair side through `sessions.dosing`; here an administrator (or an
@@ -256,12 +270,7 @@ DOSE_RECORD_FIELDS = (
     "route",
     "dose_mg",
     "ordered_by",
-    "strength",
-    "lot",
-    "expiry",
-    "quantity_drawn_mg",
-    "quantity_given_mg",
-    "quantity_wasted_mg",
+    *SCHEDULE_III_LINES,
     "waste_witness",
     "waste_witnessed_at",
     "administered_by",
@@ -270,54 +279,23 @@ DOSE_RECORD_FIELDS = (
 )
 
 
-class AdministrationAmendmentInline(admin.TabularInline):
+class AdministrationAmendmentInline(_ReadOnlyInline):
     model = AdministrationAmendment
-    fields = (
-        "at",
-        "by",
-        "reason",
-        "strength",
-        "lot",
-        "expiry",
-        "quantity_drawn_mg",
-        "quantity_given_mg",
-        "quantity_wasted_mg",
-        "waste_witness",
-    )
+    fields = ("at", "by", "reason", *SCHEDULE_III_LINES, "waste_witness")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Dose)
-class DoseAdmin(admin.ModelAdmin):
+class DoseAdmin(_ReadOnlyAudited):
     # No patient names in the admin: a dose is listed by its id and lines.
     list_display = ("id", "status", "drug", "route", "dose_mg", "lot", "started_at")
     list_filter = ("status", "drug")
-    list_select_related = ("appointment",)
     fields = DOSE_RECORD_FIELDS
     readonly_fields = DOSE_RECORD_FIELDS
     inlines = [AdministrationAmendmentInline]
 
-    def has_add_permission(self, request):
-        return False
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("course")
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        dose = self.get_object(request, object_id)
-        if dose is not None:
-            record(
-                user=request.user, action=Action.VIEW, patient_id=dose.course.patient_id, obj=dose
-            )
-        return super().change_view(request, object_id, form_url, extra_context)
+    def patient_id_of(self, obj):
+        return obj.course.patient_id

@@ -36,9 +36,9 @@ def _lines(
     expiry,
     quantity_drawn_mg,
     quantity_given_mg,
-    quantity_wasted_mg,
-    witness_username: str,
-    witness_password: str,
+    quantity_wasted_mg=Decimal(0),
+    witness_username: str = "",
+    witness_password: str = "",
 ) -> dict:
     """The checked lines, ready to store; SessionsError on the first field that is wrong."""
     strength, lot = (strength or "").strip(), (lot or "").strip()
@@ -130,40 +130,17 @@ def administration_record(
 
 
 @transaction.atomic
-def administration_amend(
-    *,
-    by,
-    dose: Dose,
-    reason: str,
-    strength: str,
-    lot: str,
-    expiry,
-    quantity_drawn_mg,
-    quantity_given_mg,
-    quantity_wasted_mg=Decimal(0),
-    witness_username: str = "",
-    witness_password: str = "",
-) -> AdministrationAmendment:
-    """Correct a finished dose's Schedule III record: the corrected lines in full, with who, when
-    and why. The dose keeps its original lines."""
+def administration_amend(*, by, dose: Dose, reason: str, **lines) -> AdministrationAmendment:
+    """Correct a finished dose's Schedule III record: the corrected lines in full (the same
+    keywords as `administration_record`), with who, when and why. The dose keeps its original
+    lines."""
     dose = lock_dose(dose, by)
     if not dose.is_finished:
         raise SessionsError("While the dose is in progress, record the administration itself.")
     reason = (reason or "").strip()
     if not reason:
         raise SessionsError("An amendment needs a reason.", field="reason")
-    lines = _lines(
-        dose,
-        by,
-        strength=strength,
-        lot=lot,
-        expiry=expiry,
-        quantity_drawn_mg=quantity_drawn_mg,
-        quantity_given_mg=quantity_given_mg,
-        quantity_wasted_mg=quantity_wasted_mg,
-        witness_username=witness_username,
-        witness_password=witness_password,
-    )
-    amendment = AdministrationAmendment.objects.create(dose=dose, reason=reason, by=by, **lines)
+    checked = _lines(dose, by, **lines)
+    amendment = AdministrationAmendment.objects.create(dose=dose, reason=reason, by=by, **checked)
     audit_change(by, dose, amendment, amendment=True)
     return amendment

@@ -40,15 +40,7 @@ from sessions.models import (
     Dose,
     VitalSigns,
 )
-
-AMENDABLE = (
-    "strength",
-    "lot",
-    "expiry",
-    "quantity_drawn_mg",
-    "quantity_given_mg",
-    "quantity_wasted_mg",
-)
+from sessions.models.doses import SCHEDULE_III_LINES
 
 # action → (form, service); the service takes by=, dose= and the form's cleaned data.
 ACTIONS = {
@@ -152,7 +144,7 @@ def dose_page(request, dose_pk, bound=None, error=None, status=200):
         current = (list(dose.amendments.all()) or [dose])[-1]
         forms["amend"] = AmendmentForm(
             prefix="amend",
-            initial={name: getattr(current, name) for name in AMENDABLE},
+            initial={name: getattr(current, name) for name in SCHEDULE_III_LINES},
         )
     if bound is not None:
         forms[bound.prefix] = bound

@@ -16,6 +16,15 @@ from sessions.models.booking import Appointment
 
 _USER = settings.AUTH_USER_MODEL
 
+# The Schedule III lines a person types (on the dose, and in full on each amendment).
+SCHEDULE_III_LINES = (
+    "strength",
+    "lot",
+    "expiry",
+    "quantity_drawn_mg",
+    "quantity_given_mg",
+    "quantity_wasted_mg",
+)
 # The order and the Schedule III record (attribute names): frozen once the dose is discharged or
 # ended early (the PostgreSQL trigger of migration 0005 lists the same columns).
 RECORD_FIELDS = (
@@ -23,12 +32,7 @@ RECORD_FIELDS = (
     "route",
     "dose_mg",
     "started_at",
-    "strength",
-    "lot",
-    "expiry",
-    "quantity_drawn_mg",
-    "quantity_given_mg",
-    "quantity_wasted_mg",
+    *SCHEDULE_III_LINES,
     "waste_witness_id",
     "waste_witnessed_at",
     "administered_by_id",

@@ -29,6 +29,19 @@ FORM = {
 }
 
 
+def amend(dose, by, reason):
+    return administration.administration_amend(
+        by=by,
+        dose=dose,
+        reason=reason,
+        strength="50 mg/mL",
+        lot="K2232",
+        expiry=EXPIRY,
+        quantity_drawn_mg=Decimal(35),
+        quantity_given_mg=Decimal(35),
+    )
+
+
 @pytest.fixture
 def started(ready, therapist):
     return doses.dose_start(by=therapist, dose=ready())
@@ -80,16 +93,7 @@ def test_a_correction_is_an_amendment_that_keeps_the_original(
     finished, signed_in, therapist, prescriber
 ):
     with pytest.raises(SessionsError, match="needs a reason"):
-        administration.administration_amend(
-            by=therapist,
-            dose=finished,
-            reason=" ",
-            strength="50 mg/mL",
-            lot="K2232",
-            expiry=EXPIRY,
-            quantity_drawn_mg=Decimal(35),
-            quantity_given_mg=Decimal(35),
-        )
+        amend(finished, therapist, reason=" ")
     response = signed_in(therapist).post(
         reverse("dose_action", args=[finished.pk, "amend"]),
         {
@@ -121,16 +125,7 @@ def test_the_model_refuses_a_rewrite_and_a_deletion(finished):
 
 
 def test_an_amendment_is_never_changed_or_deleted(finished, therapist):
-    amendment = administration.administration_amend(
-        by=therapist,
-        dose=finished,
-        reason="Typo",
-        strength="50 mg/mL",
-        lot="K2232",
-        expiry=EXPIRY,
-        quantity_drawn_mg=Decimal(35),
-        quantity_given_mg=Decimal(35),
-    )
+    amendment = amend(finished, therapist, reason="Typo")
     amendment.lot = "K1"
     with pytest.raises(SessionsError, match="never changed"):
         amendment.save()
@@ -181,16 +176,7 @@ def test_the_database_lets_a_finished_dose_be_integrated(finished):
 
 @pytest.mark.postgres
 def test_the_database_refuses_to_change_an_amendment(finished, therapist):
-    amendment = administration.administration_amend(
-        by=therapist,
-        dose=finished,
-        reason="Typo",
-        strength="50 mg/mL",
-        lot="K2232",
-        expiry=EXPIRY,
-        quantity_drawn_mg=Decimal(35),
-        quantity_given_mg=Decimal(35),
-    )
+    amendment = amend(finished, therapist, reason="Typo")
     for sql in (
         "UPDATE kap_sessions_administrationamendment SET lot = 'X' WHERE id = %s",
         "DELETE FROM kap_sessions_administrationamendment WHERE id = %s",
