@@ -125,3 +125,16 @@ def test_the_database_refuses_a_short_dosing_appointment(patient, therapist, roo
     )
     with pytest.raises(IntegrityError, match="at least 150 minutes"), transaction.atomic():
         Appointment.objects.filter(pk=appointment.pk).update(end=start + timedelta(minutes=90))
+
+
+def test_proposals_are_never_shorter_than_the_minimum(
+    signed_in, frontdesk, patient, therapist, rooms
+):
+    response = signed_in(frontdesk).get(
+        reverse("appointment_slots", args=[patient.pk]),
+        {"type": "dosing", "clinician": therapist.pk, "room": rooms[0].pk, "minutes": "120"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    slots = response.context["slots"]
+    assert slots and all(s.end - s.start == timedelta(minutes=150) for s in slots)

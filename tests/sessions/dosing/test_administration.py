@@ -2,6 +2,8 @@
 database constraints, and frozen once the dose is discharged or ended early: a correction is an
 amendment that keeps the original (model, admin, PostgreSQL trigger)."""
 
+import shutil
+import subprocess
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,6 +16,7 @@ from sessions.dosing import administration
 from sessions.dosing import services as doses
 from sessions.errors import SessionsError
 from sessions.models import AdministrationAmendment, Dose
+from tests.conftest import service_missing
 from tests.sessions.dosing.setup import administer, discharge_vitals, discharged, wind_back
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +117,13 @@ def test_a_correction_is_an_amendment_that_keeps_the_original(
     assert amendment.at is not None
     page = signed_in(prescriber).get(reverse("dose", args=[finished.pk])).content.decode()
     assert "K2231" in page and "K2232" in page and "Lot number mistyped" in page
+    if not shutil.which("pdftotext"):
+        service_missing("pdftotext (poppler-utils)")
+    pdf = signed_in(prescriber).get(reverse("dose_record_pdf", args=[finished.pk])).content
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "K2231" in text and "Amendment 1 (in force)" in text and "K2232" in text
 
 
 def test_the_model_refuses_a_rewrite_and_a_deletion(finished):
