@@ -154,3 +154,39 @@ def months_before(day: date, months: int) -> date:
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
     month += 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# What each number of the screening policy means, for the page that compares two versions.
+NUMBER_LABELS: Mapping[str, str] = {
+    "hypertension_elevated_systolic": "Review limit, mean systolic blood pressure (mmHg)",
+    "hypertension_elevated_diastolic": "Review limit, mean diastolic blood pressure (mmHg)",
+    "hypertension_uncontrolled_systolic": "Exclusion limit, mean systolic blood pressure (mmHg)",
+    "hypertension_uncontrolled_diastolic": "Exclusion limit, mean diastolic blood pressure (mmHg)",
+    "pcl5_probable_ptsd": "PCL-5 probable PTSD from (points)",
+    "rescreen_interval_days": "Screening repeated after (days)",
+}
+
+
+def differences(old: rules.Policy, new: rules.Policy) -> list[tuple[str, str, str]]:
+    """(what, before, after) for every screening value `new` sets differently from `old`."""
+    rows = [
+        (label, str(getattr(old, name)), str(getattr(new, name)))
+        for name, label in NUMBER_LABELS.items()
+        if getattr(old, name) != getattr(new, name)
+    ]
+    before, after = old.interacting_medications, new.interacting_medications
+    for drug_class in [*before, *(c for c in after if c not in before)]:
+        was = {name.strip().lower() for name in before.get(drug_class, ())}
+        now = {name.strip().lower() for name in after.get(drug_class, ())}
+        if was == now:
+            continue
+        changes = [f"added {', '.join(sorted(now - was))}"] if now - was else []
+        changes += [f"removed {', '.join(sorted(was - now))}"] if was - now else []
+        rows.append(
+            (
+                f"Interacting medications: {drug_class}",
+                f"{len(was)} names" if drug_class in before else "not listed",
+                "; ".join(changes) if drug_class in after else "class removed",
+            )
+        )
+    return rows

@@ -145,10 +145,18 @@ def patient_names(patient_ids) -> dict[object, str]:
     return {patient.pk: patient.display_name for patient in patients}
 
 
-def enrolled_latest_decisions() -> list[ScreeningDecision]:
+def enrolled_latest_decisions(*, care_teams: bool = False) -> list[ScreeningDecision]:
     """For every enrolled course (preparation, treatment, maintenance), its latest decision, with
-    the course, the patient, the care team's clinicians and the course's policy reviews: a fixed
-    number of queries."""
+    the course, the patient and the course's policy reviews (and, with `care_teams`, the care
+    team's clinicians): a fixed number of queries."""
+    related = ["screening__course__policy_reviews"]
+    if care_teams:
+        related.append(
+            Prefetch(
+                "screening__course__patient__care_team",
+                queryset=CareTeamMember.objects.select_related("clinician"),
+            )
+        )
     latest = ScreeningDecision.objects.filter(
         screening__course=OuterRef("screening__course")
     ).order_by("-decided_at", "-id")
@@ -157,13 +165,7 @@ def enrolled_latest_decisions() -> list[ScreeningDecision]:
             screening__course__phase__in=phases.ENROLLED, pk=Subquery(latest.values("id")[:1])
         )
         .select_related("screening__course__patient")
-        .prefetch_related(
-            Prefetch(
-                "screening__course__patient__care_team",
-                queryset=CareTeamMember.objects.select_related("clinician"),
-            ),
-            "screening__course__policy_reviews",
-        )
+        .prefetch_related(*related)
         .order_by("id")
     )
 

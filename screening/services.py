@@ -188,30 +188,39 @@ def review_alert_message(label: str, found: list[rules.FiredRule]) -> str:
     )
 
 
-def _review_newly_excluded(*, by, policy: ScreeningPolicy) -> list[PolicyReview]:
-    """A review (and its alerts) for each enrolled course whose latest stored decision the new
-    version would now exclude, naming the exclusion rules. Closed and screening-phase courses
-    are not enrolled and get none; an exclusion a previous review already covered is not raised
-    again. The stored decisions are left as they were."""
+def newly_excluded(policy: ScreeningPolicy, *, care_teams: bool = False) -> list[tuple]:
+    """(stored decision, exclusion rules) for each enrolled course whose latest stored decision
+    `policy` would now exclude, less the exclusions a previous review of the course already
+    covered. Closed and screening-phase courses are not enrolled and never appear. Reads only."""
     engine = policy.to_policy()
-    raised = []
-    for decision in selectors.enrolled_latest_decisions():
+    found = []
+    for decision in selectors.enrolled_latest_decisions(care_teams=care_teams):
         codes = tuple(r["code"] for r in decision.reasons)
         try:
             change = replay.replay_one(
                 replay.Stored(decision.pk, decision.outcome, codes, decision.facts), engine
             )
         except FactsError:
-            continue  # facts the engine no longer reads: the preview lists them as unreadable
+            continue  # facts the engine no longer reads: the preview counts them as unreadable
         if change is None or not change.newly_excluded:
             continue
         course = decision.screening.course
         covered = {code for review in course.policy_reviews.all() for code in review.codes}
-        found = [reason for reason in change.exclusions if reason.code not in covered]
-        if not found:
-            continue
+        exclusions = [reason for reason in change.exclusions if reason.code not in covered]
+        if exclusions:
+            found.append((decision, exclusions))
+    return found
+
+
+def _review_newly_excluded(*, by, policy: ScreeningPolicy) -> list[PolicyReview]:
+    """A review, and a review alert to the care team's prescribers, for each enrolled patient
+    the newly active version would exclude, naming the rules. The stored decisions are left as
+    they were, labelled with the version that made them."""
+    raised = []
+    for decision, exclusions in newly_excluded(policy, care_teams=True):
+        course = decision.screening.course
         review = PolicyReview.objects.create(
-            course=course, policy=policy, decision=decision, rules=[r.as_dict() for r in found]
+            course=course, policy=policy, decision=decision, rules=[r.as_dict() for r in exclusions]
         )
         patient = course.patient
         review.alerts.set(
@@ -221,7 +230,7 @@ def _review_newly_excluded(*, by, policy: ScreeningPolicy) -> list[PolicyReview]
                     recipient=recipient,
                     kind=Alert.Kind.CLINICAL,
                     severity=Alert.Severity.WARNING,
-                    message=review_alert_message(policy.label, found),
+                    message=review_alert_message(policy.label, exclusions),
                     by=by,
                 )
                 for recipient in _review_recipients(patient)
@@ -232,7 +241,7 @@ def _review_newly_excluded(*, by, policy: ScreeningPolicy) -> list[PolicyReview]
             action=Action.CREATE,
             patient_id=patient.pk,
             obj=review,
-            detail={"policy": policy.label, "rules": [r.code for r in found]},
+            detail={"policy": policy.label, "rules": [r.code for r in exclusions]},
         )
         raised.append(review)
     return raised
@@ -329,6 +338,10 @@ class Preview:
     others_visible: int  # of those, decisions of patients the viewer may see (past the limit)
     digest: str  # data_digest of the version previewed
     changed: dict  # decision id -> selectors.DecisionMeta, for every changed decision (no names)
+    # Enrolled patients whom activating this version would send to a prescriber's review.
+    reviews_on_publish: int
+    # (what, before, after) against the active version; None when this is the active version.
+    differences: list | None
 
 
 def _start_of(day: date) -> datetime:
@@ -349,6 +362,8 @@ def policy_preview(*, by, policy: ScreeningPolicy, since: date | None) -> Previe
         engine = policy.to_policy()
     except rules.PolicyError as error:
         raise ScreeningError(f"Policy {policy.label} cannot be used: {error}") from error
+    active = ScreeningPolicy.objects.filter(active=True).first()
+    current = active.to_policy() if active is not None and active.pk != policy.pk else None
     visible = patients_for(by, Access.VIEW_RECORD) if by is not None else None
     stored, meta = selectors.replay_decisions(
         since=_start_of(since) if since else None, visible_patients=visible
@@ -393,4 +408,6 @@ def policy_preview(*, by, policy: ScreeningPolicy, since: date | None) -> Previe
         others_visible=sum(1 for c in rest if meta[c.key].visible),
         digest=data_digest(policy),
         changed={c.key: meta[c.key] for c in impact.changes},
+        reviews_on_publish=0 if policy.active else len(newly_excluded(policy)),
+        differences=None if current is None else replay.differences(current, engine),
     )

@@ -155,13 +155,15 @@ def test_only_admins_and_prescribers_with_the_permission_preview(screening_polic
 def test_a_preview_costs_a_fixed_number_of_queries(
     screening_policy, clinic_admin, director, intake, django_assert_num_queries, decisions
 ):
-    for _ in range(decisions):
-        course = decided(intake, candidate_facts(bp_readings=[[134, 80], [132, 80]])).screening
-        CareTeamFactory(patient=course.course.patient, clinician=director)
+    for i in range(decisions):
+        facts = candidate_facts(bp_readings=[[134, 80], [132, 80]])
+        screening = decided(intake, facts, phase="screening" if i % 2 else "treatment").screening
+        CareTeamFactory(patient=screening.course.patient, clinician=director)
     draft = draft_with(clinic_admin, hypertension_elevated_systolic=130)
     director.has_perm("screening.view_screeningpolicy")  # the permission cache, as in a request
-    # decisions (with the access check inside), names, audit insert, in a savepoint
-    with django_assert_num_queries(5):
+    # the active version, decisions (with the access check inside), names, the enrolled courses'
+    # latest decisions and their reviews, the audit insert; in a savepoint
+    with django_assert_num_queries(8):
         preview = services.policy_preview(by=director, policy=draft, since=None)
     assert len(preview.listed) == decisions
 
@@ -213,6 +215,20 @@ def test_an_added_exclusion_raises_one_review_alert_per_enrolled_patient_it_excl
     assert all(list(r.alerts.all()) != [] for r in reviews)
     # Nothing changed silently: the stored decisions stay as they were, with their labels.
     assert list(ScreeningDecision.objects.values_list("pk", "outcome", "policy_label")) == stored
+
+
+def test_the_preview_says_how_many_enrolled_patients_publishing_sends_to_review(
+    clinic, clinic_admin
+):
+    draft = draft_with(clinic_admin, hypertension_uncontrolled_systolic=145)
+    preview = services.policy_preview(by=clinic_admin, policy=draft, since=None)
+    assert preview.reviews_on_publish == 3
+    assert preview.differences == [
+        ("Exclusion limit, mean systolic blood pressure (mmHg)", "160", "145")
+    ]
+    # Every high-pressure decision moves from needs review to excluded, closed courses too.
+    assert preview.impact.transitions[("needs_review", "excluded")] == 6
+    assert not PolicyReview.objects.exists()
 
 
 def test_no_review_for_closed_courses_candidates_or_patients_not_excluded(clinic, clinic_admin):

@@ -142,3 +142,24 @@ def test_months_before(day, months, expected):
 def test_months_before_refuses_a_negative_count():
     with pytest.raises(ValueError):
         replay.months_before(date(2026, 1, 1), -1)
+
+
+def test_differences_name_changed_numbers_and_medications_in_clinic_words():
+    meds = {**POLICY_V1_DATA["interacting_medications"]}
+    meds["opioids"] = [*meds["opioids"], "Pethidine"]
+    meds["gabapentinoids"] = ["gabapentin", "pregabalin"]
+    del meds["lamotrigine"]
+    new = Policy.from_dict(
+        {**POLICY_V1_DATA, "hypertension_elevated_systolic": 130, "interacting_medications": meds},
+        label="new",
+    )
+    assert replay.differences(POLICY_V1, new) == [
+        ("Review limit, mean systolic blood pressure (mmHg)", "140", "130"),
+        ("Interacting medications: lamotrigine", "2 names", "class removed"),
+        ("Interacting medications: opioids", "18 names", "added pethidine"),
+        ("Interacting medications: gabapentinoids", "not listed", "added gabapentin, pregabalin"),
+    ]
+    assert replay.differences(POLICY_V1, POLICY_V1) == []
+    assert set(replay.NUMBER_LABELS) == {
+        name for name in POLICY_V1.to_dict() if name not in ("label", "interacting_medications")
+    }
