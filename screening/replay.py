@@ -1,8 +1,9 @@
 """Replaying a policy version over stored decisions: whose outcome, and which rules, would change.
 
 Pure Python (no Django). A stored decision kept every fact it read, so replaying is only
-`rules.evaluate(stored facts, other policy)` and comparing the answer with what was stored: the
-outcome, and the set of rule codes that fired. Nothing here reads or writes a database; the
+`rules.judge(stored facts, other policy)` (the engine's outcome and fired rules, without scoring
+the questionnaires again) and comparing the answer with what was stored: the outcome, and the set
+of rule codes that fired. Nothing here reads or writes a database; the
 selectors feed it plain `Stored` rows and the services act on its `Change`s.
 """
 
@@ -69,17 +70,17 @@ def replay_one(stored: Stored, policy: rules.Policy) -> Change | None:
 
     Raises FactsError when the stored facts no longer parse (an engine change made them invalid).
     """
-    decision = rules.evaluate(parse_facts(stored.facts), policy)
-    old, new = set(stored.codes), set(decision.codes)
-    if decision.outcome == stored.outcome and old == new:
+    outcome, reasons = rules.judge(parse_facts(stored.facts), policy)
+    old, new = set(stored.codes), {reason.code for reason in reasons}
+    if outcome == stored.outcome and old == new:
         return None
     return Change(
         key=stored.key,
         old_outcome=stored.outcome,
-        new_outcome=decision.outcome,
+        new_outcome=outcome,
         newly_firing=_in_rule_order(new - old),
         stopped_firing=_in_rule_order(old - new),
-        new_reasons=decision.reasons,
+        new_reasons=reasons,
     )
 
 
@@ -95,6 +96,7 @@ class Impact:
     newly_firing: Mapping[str, int] = field(hash=False)  # rule code -> decisions, rule order
     stopped_firing: Mapping[str, int] = field(hash=False)
     unreadable: tuple[Hashable, ...] = ()  # keys whose stored facts no longer parse
+    keys: frozenset = frozenset()  # every key replayed (readable), changed or not
 
     @property
     def outcome_changes(self) -> int:
@@ -113,6 +115,7 @@ def replay(stored: Iterable[Stored], policy: rules.Policy) -> Impact:
     newly: Counter[str] = Counter()
     stopped: Counter[str] = Counter()
     count = 0
+    keys = set()
     for row in stored:
         count += 1
         try:
@@ -120,6 +123,7 @@ def replay(stored: Iterable[Stored], policy: rules.Policy) -> Impact:
         except FactsError:
             unreadable.append(row.key)
             continue
+        keys.add(row.key)
         if change is None:
             transitions[(row.outcome, row.outcome)] += 1
             continue
@@ -135,6 +139,7 @@ def replay(stored: Iterable[Stored], policy: rules.Policy) -> Impact:
         newly_firing={code: newly[code] for code in _in_rule_order(newly)},
         stopped_firing={code: stopped[code] for code in _in_rule_order(stopped)},
         unreadable=tuple(unreadable),
+        keys=frozenset(keys),
     )
 
 

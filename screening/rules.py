@@ -614,6 +614,13 @@ def outcome_of(reasons: tuple[FiredRule, ...], missing: tuple[str, ...]) -> Outc
     return "eligible"
 
 
+def judge(facts: Facts, policy: Policy) -> tuple[Outcome, tuple[FiredRule, ...]]:
+    """The outcome and the rules that fire, as `evaluate` gives them, without scoring the
+    instruments: what a replay over many stored decisions compares."""
+    reasons = _fire(RULES, _case(facts, policy))
+    return outcome_of(reasons, missing_facts(facts)), reasons
+
+
 def evaluate(facts: Facts, policy: Policy) -> Decision:
     reasons = _fire(RULES, _case(facts, policy))
     missing = missing_facts(facts)

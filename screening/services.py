@@ -188,20 +188,32 @@ def review_alert_message(label: str, found: list[rules.FiredRule]) -> str:
     )
 
 
-def newly_excluded(policy: ScreeningPolicy, *, care_teams: bool = False) -> list[tuple]:
+def newly_excluded(
+    policy: ScreeningPolicy, *, care_teams: bool = False, replayed: replay.Impact | None = None
+) -> list[tuple]:
     """(stored decision, exclusion rules) for each enrolled course whose latest stored decision
     `policy` would now exclude, less the exclusions a previous review of the course already
-    covered. Closed and screening-phase courses are not enrolled and never appear. Reads only."""
+    covered. Closed and screening-phase courses are not enrolled and never appear. Reads only.
+
+    `replayed` is a replay of the same version already made (the preview's): its answers are
+    reused for the decisions it covered, so they are not replayed twice."""
     engine = policy.to_policy()
+    known: dict = {}
+    if replayed is not None:
+        known = dict.fromkeys(replayed.keys)
+        known.update({change.key: change for change in replayed.changes})
     found = []
     for decision in selectors.enrolled_latest_decisions(care_teams=care_teams):
-        codes = tuple(r["code"] for r in decision.reasons)
-        try:
-            change = replay.replay_one(
-                replay.Stored(decision.pk, decision.outcome, codes, decision.facts), engine
-            )
-        except FactsError:
-            continue  # facts the engine no longer reads: the preview counts them as unreadable
+        if decision.pk in known:
+            change = known[decision.pk]
+        else:
+            codes = tuple(r["code"] for r in decision.reasons)
+            try:
+                change = replay.replay_one(
+                    replay.Stored(decision.pk, decision.outcome, codes, decision.facts), engine
+                )
+            except FactsError:
+                continue  # facts the engine no longer reads: the preview counts them as unreadable
         if change is None or not change.newly_excluded:
             continue
         course = decision.screening.course
@@ -408,6 +420,6 @@ def policy_preview(*, by, policy: ScreeningPolicy, since: date | None) -> Previe
         others_visible=sum(1 for c in rest if meta[c.key].visible),
         digest=data_digest(policy),
         changed={c.key: meta[c.key] for c in impact.changes},
-        reviews_on_publish=0 if policy.active else len(newly_excluded(policy)),
+        reviews_on_publish=0 if policy.active else len(newly_excluded(policy, replayed=impact)),
         differences=None if current is None else replay.differences(current, engine),
     )

@@ -231,6 +231,24 @@ def test_the_preview_says_how_many_enrolled_patients_publishing_sends_to_review(
     assert not PolicyReview.objects.exists()
 
 
+def test_the_preview_reuses_its_replay_for_the_enrolled_patients(clinic, clinic_admin, intake):
+    late = decided(
+        intake,
+        candidate_facts(bp_readings=HIGH_BP),
+        phase="treatment",
+        decided_at=timezone.now() - timedelta(days=1000),
+    )
+    draft = draft_with(clinic_admin, hypertension_uncontrolled_systolic=145)
+    preview = services.policy_preview(
+        by=clinic_admin, policy=draft, since=timezone.localdate() - timedelta(days=30)
+    )
+    assert late.pk not in preview.impact.keys
+    fresh = [(d.pk, [r.code for r in found]) for d, found in services.newly_excluded(draft)]
+    reused = services.newly_excluded(draft, replayed=preview.impact)
+    assert [(d.pk, [r.code for r in found]) for d, found in reused] == fresh
+    assert len(fresh) == preview.reviews_on_publish == 4
+
+
 def test_no_review_for_closed_courses_candidates_or_patients_not_excluded(clinic, clinic_admin):
     publish_strict(clinic_admin)
     reviewed = set(PolicyReview.objects.values_list("course__phase", flat=True))

@@ -163,3 +163,17 @@ def test_differences_name_changed_numbers_and_medications_in_clinic_words():
     assert set(replay.NUMBER_LABELS) == {
         name for name in POLICY_V1.to_dict() if name not in ("label", "interacting_medications")
     }
+
+
+@pytest.mark.parametrize("policy", [POLICY_V1, BP130], ids=["v1", "bp130"])
+def test_judge_answers_as_evaluate_does(policy):
+    """The replay's short cut (no scoring) gives the engine's own outcome and reasons."""
+    import random
+
+    from tests.bench.screen import candidate
+
+    rng = random.Random(7)
+    for _ in range(500):
+        facts = parse_facts(candidate(rng))
+        decision = rules.evaluate(facts, policy)
+        assert rules.judge(facts, policy) == (decision.outcome, decision.reasons)
