@@ -145,10 +145,28 @@ def patient_names(patient_ids) -> dict[object, str]:
     return {patient.pk: patient.display_name for patient in patients}
 
 
-def enrolled_latest_decisions(*, care_teams: bool = False) -> list[ScreeningDecision]:
-    """For every enrolled course (preparation, treatment, maintenance), its latest decision, with
-    the course, the patient and the course's policy reviews (and, with `care_teams`, the care
-    team's clinicians): a fixed number of queries."""
+def enrolled_latest_decision_ids() -> list[int]:
+    """The latest decision of every enrolled course (preparation, treatment, maintenance): one
+    query, ids only."""
+    latest = ScreeningDecision.objects.filter(
+        screening__course=OuterRef("screening__course")
+    ).order_by("-decided_at", "-id")
+    return list(
+        ScreeningDecision.objects.filter(
+            screening__course__phase__in=phases.ENROLLED, pk=Subquery(latest.values("id")[:1])
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+
+
+DECISION_BATCH = 500
+
+
+def decisions_with_courses(pks, *, care_teams: bool = False):
+    """The decisions `pks`, in id order, with the course, the patient and the course's policy
+    reviews (and, with `care_teams`, the care team's clinicians): two or three queries per
+    DECISION_BATCH decisions."""
     related = ["screening__course__policy_reviews"]
     if care_teams:
         related.append(
@@ -157,17 +175,14 @@ def enrolled_latest_decisions(*, care_teams: bool = False) -> list[ScreeningDeci
                 queryset=CareTeamMember.objects.select_related("clinician"),
             )
         )
-    latest = ScreeningDecision.objects.filter(
-        screening__course=OuterRef("screening__course")
-    ).order_by("-decided_at", "-id")
-    return list(
-        ScreeningDecision.objects.filter(
-            screening__course__phase__in=phases.ENROLLED, pk=Subquery(latest.values("id")[:1])
+    pks = sorted(pks)
+    for start in range(0, len(pks), DECISION_BATCH):
+        yield from (
+            ScreeningDecision.objects.filter(pk__in=pks[start : start + DECISION_BATCH])
+            .select_related("screening__course__patient")
+            .prefetch_related(*related)
+            .order_by("id")
         )
-        .select_related("screening__course__patient")
-        .prefetch_related(*related)
-        .order_by("id")
-    )
 
 
 # --- Policy reviews -----------------------------------------------------------------------------

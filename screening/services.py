@@ -203,7 +203,13 @@ def newly_excluded(
         known = dict.fromkeys(replayed.keys)
         known.update({change.key: change for change in replayed.changes})
     found = []
-    for decision in selectors.enrolled_latest_decisions(care_teams=care_teams):
+    # Only the decisions not replayed yet, and those the replay found newly excluded, are read.
+    wanted = [
+        pk
+        for pk in selectors.enrolled_latest_decision_ids()
+        if pk not in known or (known[pk] is not None and known[pk].newly_excluded)
+    ]
+    for decision in selectors.decisions_with_courses(wanted, care_teams=care_teams):
         if decision.pk in known:
             change = known[decision.pk]
         else:
