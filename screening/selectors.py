@@ -147,17 +147,17 @@ def patient_names(patient_ids) -> dict[object, str]:
 
 def enrolled_latest_decision_ids() -> list[int]:
     """The latest decision of every enrolled course (preparation, treatment, maintenance): one
-    query, ids only."""
-    latest = ScreeningDecision.objects.filter(
-        screening__course=OuterRef("screening__course")
-    ).order_by("-decided_at", "-id")
-    return list(
-        ScreeningDecision.objects.filter(
-            screening__course__phase__in=phases.ENROLLED, pk=Subquery(latest.values("id")[:1])
-        )
-        .order_by("id")
-        .values_list("id", flat=True)
+    query over the enrolled courses' decisions, ids only; the latest per course is picked here
+    (a correlated "latest" subquery costs quadratic time on PostgreSQL at clinic scale)."""
+    rows = (
+        ScreeningDecision.objects.filter(screening__course__phase__in=phases.ENROLLED)
+        .order_by("screening__course_id", "-decided_at", "-id")
+        .values_list("screening__course_id", "id")
     )
+    latest: dict[int, int] = {}
+    for course_id, pk in rows.iterator(chunk_size=5000):
+        latest.setdefault(course_id, pk)
+    return sorted(latest.values())
 
 
 DECISION_BATCH = 500

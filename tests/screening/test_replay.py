@@ -250,6 +250,20 @@ def test_the_preview_reuses_its_replay_for_the_enrolled_patients(clinic, clinic_
     assert len(fresh) == preview.reviews_on_publish == 4
 
 
+def test_only_the_latest_decision_of_an_enrolled_course_counts(
+    screening_policy, intake, clinic_admin, prescriber
+):
+    course = CourseFactory(phase="treatment")
+    CareTeamFactory(patient=course.patient, clinician=prescriber)
+    earlier = timezone.now() - timedelta(days=30)
+    store_decision(
+        course=course, by=intake, facts=candidate_facts(bp_readings=HIGH_BP), decided_at=earlier
+    )
+    store_decision(course=course, by=intake, facts=candidate_facts())
+    publish_strict(clinic_admin)
+    assert not PolicyReview.objects.exists()
+
+
 def test_no_review_for_closed_courses_candidates_or_patients_not_excluded(clinic, clinic_admin):
     publish_strict(clinic_admin)
     reviewed = set(PolicyReview.objects.values_list("course__phase", flat=True))
