@@ -5,6 +5,7 @@ Each function runs in one transaction, checks its rule, writes, records the audi
 """
 
 import copy
+import functools
 import hashlib
 import json
 import re
@@ -170,14 +171,15 @@ def policy_publish(
 # --- Consequences of a new active version --------------------------------------------------------
 
 
-def _review_recipients(patient) -> list:
-    """The care team's prescribers; the on-call prescriber(s) when the team has none."""
+def _review_recipients(patient, on_call) -> list:
+    """The care team's prescribers; the on-call prescriber(s) when the team has none.
+    `on_call` is a callable, asked at most once per publish."""
     team = [
         m.clinician
         for m in patient.care_team.all()
         if m.clinician.role == Role.PRESCRIBER and m.clinician.is_active
     ]
-    return team or on_call_prescribers()
+    return team or on_call()
 
 
 def review_alert_message(label: str, found: list[rules.FiredRule]) -> str:
@@ -235,14 +237,16 @@ def _review_newly_excluded(*, by, policy: ScreeningPolicy) -> list[PolicyReview]
     the newly active version would exclude, naming the rules. The stored decisions are left as
     they were, labelled with the version that made them."""
     raised = []
+    ask_on_call = functools.cache(on_call_prescribers)  # asked once per publish, if at all
+
     for decision, exclusions in newly_excluded(policy, care_teams=True):
         course = decision.screening.course
         review = PolicyReview.objects.create(
             course=course, policy=policy, decision=decision, rules=[r.as_dict() for r in exclusions]
         )
         patient = course.patient
-        review.alerts.set(
-            [
+        review.alerts.add(
+            *[
                 alert_raise(
                     patient=patient,
                     recipient=recipient,
@@ -251,7 +255,7 @@ def _review_newly_excluded(*, by, policy: ScreeningPolicy) -> list[PolicyReview]
                     message=review_alert_message(policy.label, exclusions),
                     by=by,
                 )
-                for recipient in _review_recipients(patient)
+                for recipient in _review_recipients(patient, ask_on_call)
             ]
         )
         record(
