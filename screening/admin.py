@@ -137,8 +137,14 @@ class ScreeningPolicyAdmin(admin.ModelAdmin):
         except ScreeningError as error:
             self.message_user(request, error.message, messages.ERROR)
             return
+        reviews = policy.reviews.count()
+        asked = (
+            f" Enrolled patients newly excluded: {reviews}; their prescribers have been alerted."
+            if reviews
+            else ""
+        )
         self.message_user(
             request,
-            f"Policy {policy.label} is published and active: new screenings use it.",
+            f"Policy {policy.label} is published and active: new screenings use it.{asked}",
             messages.SUCCESS,
         )

@@ -130,12 +130,15 @@ def publish(request, policy_pk):
         messages.error(request, error.message)
         return redirect("screening_policy_impact", policy_pk=policy.pk)
     reviews = PolicyReview.objects.filter(policy=policy).count()
-    asked = (
-        f" {reviews} enrolled patient{'s' if reviews != 1 else ''} now need a prescriber's "
-        "review: their prescribers have been alerted."
-        if reviews
-        else " No enrolled patient is newly excluded."
-    )
+    if reviews == 1:
+        asked = " 1 enrolled patient now needs a prescriber's review: their prescriber is alerted."
+    elif reviews:
+        asked = (
+            f" {reviews} enrolled patients now need a prescriber's review: their prescribers "
+            "are alerted."
+        )
+    else:
+        asked = " No enrolled patient is newly excluded."
     messages.success(
         request, f"Policy {policy.label} is published and active: new screenings use it.{asked}"
     )

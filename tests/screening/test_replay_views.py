@@ -177,8 +177,7 @@ def test_publishing_from_the_preview_activates_and_reports_reviews(
         reverse("screening_policy_publish", args=[draft.pk]), {"previewed": digest}, follow=True
     )
     assert "is published and active" in text(response)
-    assert "1 enrolled patients now need a prescriber" not in text(response)
-    assert "now need a prescriber's review" in text(response)
+    assert "1 enrolled patient now needs a prescriber's review" in text(response)
     draft.refresh_from_db()
     assert draft.active and PolicyReview.objects.count() == 1
 
