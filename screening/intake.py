@@ -176,7 +176,7 @@ def instrument_save(*, by, screening: Screening, code: str, answers, complete: b
     return current, flags
 
 
-def _on_call_prescribers() -> list[User]:
+def on_call_prescribers() -> list[User]:
     active = User.objects.filter(role=Role.PRESCRIBER, is_active=True)
     # Nobody marked on call must not mean nobody told: then every prescriber is.
     return list(active.filter(on_call=True)) or list(active)
@@ -189,7 +189,7 @@ def raise_safety_alert(
     team (or the on-call prescriber when there is none). `source` opens the message."""
     crisis = flag.level == "crisis"
     team = [] if crisis else [m.clinician for m in patient.care_team.select_related("clinician")]
-    for recipient in team or _on_call_prescribers():
+    for recipient in team or on_call_prescribers():
         alert_raise(
             patient=patient,
             recipient=recipient,

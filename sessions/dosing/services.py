@@ -20,6 +20,7 @@ from patients.errors import PatientsError
 from patients.models import Alert, TreatmentCourse
 from patients.services import course_change_phase, register_phase_guard
 from screening.intake import age_on
+from screening.selectors import policy_review_problem
 from sessions.booking.selectors import clinic_zone
 from sessions.consent import services as consent
 from sessions.dosing import rules as dosing
@@ -186,6 +187,7 @@ def start_problems(
         consent.consent_problem(patient),
         preparation.preparation_problem(dose.course),
         questionnaires.recent_questionnaires_problem(patient, at),
+        policy_review_problem(dose.course),
     ):
         if problem:
             problems.append(problem)

@@ -103,3 +103,32 @@ def test_a_reading_past_an_alert_limit_before_the_start_alerts(
     alerts = Alert.objects.filter(kind="vitals")
     assert {a.recipient for a in alerts} == {therapist, prescriber}
     assert "Heart rate 131/min" in alerts.first().message
+
+
+def test_a_pending_policy_review_blocks_the_start_until_a_prescriber_documents_it(
+    ready, signed_in, therapist, prescriber, clinic_admin
+):
+    """Issue 20's hook: a published version that newly excludes this enrolled patient stops the
+    next dose until a prescriber documents the review."""
+    from screening import services as screening_services
+    from screening.models import PolicyReview
+    from tests.screening.factories import candidate_facts, store_decision
+
+    dose = ready()
+    store_decision(
+        course=dose.course, by=prescriber, facts=candidate_facts(bp_readings=[[150, 80]] * 2)
+    )
+    draft = screening_services.policy_draft_from(by=clinic_admin)
+    draft = screening_services.policy_update_draft(
+        by=clinic_admin,
+        policy=draft,
+        data={**draft.data, "hypertension_uncontrolled_systolic": 145},
+    )
+    screening_services.policy_publish(by=clinic_admin, policy=draft)
+    review = PolicyReview.objects.get(course=dose.course)
+    refused(signed_in(therapist), dose, therapist, "a prescriber documents a review")
+
+    screening_services.policy_review_document(
+        by=prescriber, review=review, decision="continue", reason="BP controlled on treatment."
+    )
+    assert doses.dose_start(by=therapist, dose=dose).status == Dose.Status.STARTED
