@@ -244,7 +244,14 @@ CELERY_TIMEZONE = TIME_ZONE
 # Every periodic schedule is declared here, in one place.
 CELERY_BEAT_SCHEDULE = {
     "seal-audit-events": {"task": "audit.tasks.seal_audit_events", "schedule": 60.0},
+    "dispatch-followups": {
+        "task": "integration.followups.tasks.dispatch_followups",
+        "schedule": 60.0,
+    },
 }
+# A dispatcher's claim on a scheduled row lasts this long; a worker killed mid-task delays the
+# row by at most this much before another claims it again.
+SCHEDULE_LEASE_SECONDS = env_int("SCHEDULE_LEASE_SECONDS", 300, minimum=1)
 
 LOGGING = {
     "version": 1,

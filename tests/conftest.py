@@ -168,6 +168,17 @@ def signed_in(client):
     return sign_in
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_in_process():
+    """A task queued after a commit (a dose finished → book its follow-up) runs in the test's
+    process, as in `make demo`; tests of the real worker turn this off (`tests/workers.py`)."""
+    from kap_clinic.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Production hashing costs ~0.3 s a user; tests create many users.
