@@ -224,3 +224,7 @@ def appointment_types(db):
     from tests.sessions.factories import restore_appointment_types
 
     restore_appointment_types()
+
+
+# Real Celery workers (tests/workers.py); imported last: that module uses `service_missing`.
+from tests.workers import redis_up, start_worker  # noqa: E402, F401

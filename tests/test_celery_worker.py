@@ -6,12 +6,12 @@ import pytest
 from audit.models import AuditSeal
 from audit.services import record
 from audit.tasks import seal_audit_events
-from tests.workers import redis_up, start_worker, wait_for  # noqa: F401 (fixtures)
+from tests.workers import wait_for
 
 pytestmark = [pytest.mark.heavy, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_queued_task_runs_on_the_worker(start_worker, redis_up, therapist):  # noqa: F811
+def test_a_queued_task_runs_on_the_worker(start_worker, therapist):
     start_worker()
     for _ in range(3):
         record(user=therapist, action="list")

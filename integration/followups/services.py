@@ -37,7 +37,8 @@ from sessions.models import Appointment, Dose
 log = logging.getLogger(__name__)
 
 FINISHED = (Dose.Status.DISCHARGED, Dose.Status.ENDED_EARLY)
-# How many candidate slots the dispatcher tries when a concurrent booking takes the first.
+# How often the dispatcher searches again when a concurrent booking took its choice; past that
+# the row is postponed (retried with backoff), not called unbookable.
 _SLOT_TRIES = 5
 SWEEP_BATCH = 200
 
@@ -150,6 +151,15 @@ def _unbookable(followup: FollowUp, problem: str, *, alert: bool = True, **chang
     return "unbookable"
 
 
+def _first_bookable(followup: FollowUp, therapist, type_, now: datetime):
+    """The best free slot and a free room for it (None for telehealth)."""
+    for slot in read.automatic_slots(followup, therapist, now=now, minutes=type_.default_minutes):
+        room = read.free_room(slot.start, slot.end)
+        if room is not None or not type_.needs_room:
+            return slot, room
+    return None, None
+
+
 def _book(followup: FollowUp, now: datetime) -> str:
     adopted = read.adoptable(followup)
     if adopted is not None:
@@ -160,11 +170,11 @@ def _book(followup: FollowUp, now: datetime) -> str:
     if therapist is None:
         return _unbookable(followup, "the patient has no primary therapist to hold it.")
     type_ = read.integration_type()
-    candidates = read.automatic_slots(followup, therapist, now=now, minutes=type_.default_minutes)
-    for slot in candidates[:_SLOT_TRIES]:
-        room = read.free_room(slot.start, slot.end)
-        if room is None and type_.needs_room:
-            continue
+    for _ in range(_SLOT_TRIES):
+        # Searched afresh each time: a concurrent booking that took our choice is seen now.
+        slot, room = _first_bookable(followup, therapist, type_, now)
+        if slot is None:
+            break
         try:
             appointment = appointment_book(
                 by=schedule.scheduler_user(),
@@ -186,6 +196,8 @@ def _book(followup: FollowUp, now: datetime) -> str:
         )
         _audit(followup, appointment=appointment.pk)
         return "booked"
+    else:
+        raise RuntimeError(f"follow-up {followup.pk}: every choice was taken meanwhile")
     return _unbookable(
         followup,
         f"no free {type_.default_minutes}-minute time with {therapist} in the window "

@@ -42,7 +42,7 @@ def test_the_therapists_home_shows_follow_ups_at_a_fixed_cost(
         other = PatientFactory(first_name=f"P{n}")
         CourseFactory(patient=other, phase="treatment")
         CareTeamFactory(patient=other, clinician=therapist, primary=True)
-        finished_dose(other, therapist, timezone.now() - timedelta(days=1, hours=n))
+        finished_dose(other, therapist, timezone.now() - timedelta(days=1, hours=3 * (n + 1)))
     services.followups_sweep()
     services.followups_dispatch()
     with CaptureQueriesContext(connection) as four:
