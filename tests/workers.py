@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from kombu import pools
 
 from kap_clinic.celery import app
 from tests.conftest import service_missing
@@ -37,8 +38,7 @@ def broker(url: str):
     """Publish from this process to `url` (Celery caches its connection pools)."""
 
     def reset():
-        if app._pool is not None:
-            app._pool.force_close_all()
+        pools.reset()  # kombu's global pools, keyed by connection: closed and forgotten
         app._pool = None
         app.amqp._producer_pool = None
 
