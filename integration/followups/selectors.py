@@ -206,8 +206,8 @@ class Series:
     boosters: list[SeriesDose] = field(default_factory=list)
     maintenance_since: datetime | None = None
     awaiting_integration: int = 0
-    done: int = 0  # dosing appointments held
-    planned: int = 0  # dosing appointments still booked
+    done: int = 0  # doses given (or their appointments held)
+    planned: int = 0  # doses still to give
 
 
 def series(course: TreatmentCourse) -> Series:
@@ -226,8 +226,6 @@ def series(course: TreatmentCourse) -> Series:
         course=course,
         preparation=base.preparation,
         maintenance_since=change.at if change else None,
-        done=base.done,
-        planned=base.planned,
     )
     for entry in base.doses:
         dose = doses.get(entry.appointment.pk)
@@ -245,4 +243,10 @@ def series(course: TreatmentCourse) -> Series:
             Dose.Status.ENDED_EARLY,
         ):
             view.awaiting_integration += 1
+        if entry.number is not None:
+            given = dose is not None and dose.status != Dose.Status.BOOKED
+            if given or entry.appointment.status == Appointment.Status.COMPLETED:
+                view.done += 1
+            else:
+                view.planned += 1
     return view

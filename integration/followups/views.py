@@ -82,7 +82,7 @@ def _page(request, pk, *, forms=None, status=200):
                 else followup.therapist_id,
                 "room": followup.appointment.room_id if followup.appointment else None,
                 "day": start.date() if start else followup.first_day,
-                "time": start.time() if start else None,
+                "time": start.time().replace(second=0, microsecond=0) if start else None,
             },
         ),
         "slot_error": forms.get("slot_error"),
