@@ -8,10 +8,33 @@ import logging
 from django.db import transaction
 
 from integration.followups import services, tasks
+from integration.followups.selectors import window_of
 from integration.models import FollowUp
 from integration.schedule.services import enqueue_on_commit
+from sessions.errors import SessionsError
 
 log = logging.getLogger(__name__)
+
+
+def guard_window(sender, instance, update_fields=None, **kwargs):
+    """An integration appointment that is a follow-up stays inside its window unless moved from
+    the follow-up's page with a reason: the appointment's own reschedule page (or a shell save)
+    meets the same rule."""
+    if instance.pk is None or (update_fields is not None and "start" not in update_fields):
+        return
+    followup = (
+        FollowUp.objects.filter(appointment_id=instance.pk, status__in=FollowUp.OPEN)
+        .only("first_day", "last_day", "closes_at", "dose_at", "earliest")
+        .first()
+    )
+    if followup is None or services.moving_outside_window() == instance.pk:
+        return
+    if not window_of(followup).contains(instance.start, instance.end):
+        raise SessionsError(
+            f"This is an integration follow-up due {services.window_text(followup)}: to hold it "
+            "outside that window, move it from its follow-up page and give a reason.",
+            field="start",
+        )
 
 
 def on_dose_finished(sender, dose_id, **kwargs):

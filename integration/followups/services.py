@@ -10,6 +10,8 @@ audited as the clinic scheduler's account (`integration.schedule.services.schedu
 
 import logging
 from collections import Counter
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -41,6 +43,22 @@ FINISHED = (Dose.Status.DISCHARGED, Dose.Status.ENDED_EARLY)
 # the row is postponed (retried with backoff), not called unbookable.
 _SLOT_TRIES = 5
 SWEEP_BATCH = 200
+# The appointment `followup_book_slot` is moving outside its window with a reason: the only move
+# outside the window the appointment's pre-save guard lets through (receivers.guard_window).
+_MOVING_OUTSIDE: ContextVar[int | None] = ContextVar("followup_moving_outside", default=None)
+
+
+def moving_outside_window() -> int | None:
+    return _MOVING_OUTSIDE.get()
+
+
+@contextmanager
+def _outside_window_allowed(appointment_id):
+    token = _MOVING_OUTSIDE.set(appointment_id)
+    try:
+        yield
+    finally:
+        _MOVING_OUTSIDE.reset(token)
 
 
 def _day(day) -> str:
@@ -382,9 +400,10 @@ def followup_book_slot(
         )
     try:
         if current is not None:
-            appointment = appointment_reschedule(
-                by=by, appointment=current, start=start, clinician=clinician, room=room
-            )
+            with _outside_window_allowed(current.pk if reason else None):
+                appointment = appointment_reschedule(
+                    by=by, appointment=current, start=start, clinician=clinician, room=room
+                )
         else:
             appointment = appointment_book(
                 by=by,

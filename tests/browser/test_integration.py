@@ -9,10 +9,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from integration.followups import services
 from integration.models import FollowUp
 from sessions.dosing import monitoring
 from sessions.dosing import services as doses
 from sessions.models import Appointment, Dose
+from tests.integration.followups.setup import finished_dose
 from tests.sessions.dosing.setup import dose_ready
 from tests.sessions.factories import RoomFactory, works
 
@@ -20,8 +22,12 @@ pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 
 
 def shot(page, name):
-    if os.environ.get("SCREENSHOTS_DIR"):  # for looking at the pages, not for asserting
-        page.screenshot(path=f"{os.environ['SCREENSHOTS_DIR']}/{name}.png", full_page=True)
+    """For looking at the pages (desktop and tablet), not for asserting."""
+    if not os.environ.get("SCREENSHOTS_DIR"):
+        return
+    for width, height in ((1366, 900), (820, 1180)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=f"{os.environ['SCREENSHOTS_DIR']}/{name}-{width}.png", full_page=True)
 
 
 @pytest.fixture
@@ -99,3 +105,24 @@ def test_discharge_follow_up_sign_and_the_next_dose_starts(
     )
     expect(page.get_by_test_id("series-followup").first).to_contain_text("Integrated")
     shot(page, "series")
+
+
+def test_no_free_time_goes_to_the_work_queue_and_one_click_books(
+    sign_in, live_server, patient, therapist, prescriber, appointment_types
+):
+    works(prescriber)  # the therapist has no hours at all
+    dose = finished_dose(patient, therapist, timezone.now() - timedelta(days=1))
+    services.followups_sweep()
+    services.followups_dispatch()
+    page = sign_in(therapist)
+    expect(page.get_by_test_id("open-alerts")).to_contain_text("needs a time")
+    entry = page.get_by_test_id("home-followup")
+    expect(entry.get_by_test_id("followup-status")).to_have_text("Needs a time")
+    shot(page, "home-work-queue")
+    entry.get_by_role("link", name="Paula Reyes").click()
+    expect(page.get_by_test_id("followup-problem")).to_contain_text("no free 50-minute time")
+    shot(page, "work-queue")
+    page.get_by_test_id("queue-slot").first.click()
+    expect(page.get_by_test_id("followup-status")).to_have_text("Booked")
+    followup = FollowUp.objects.get(dose=dose)
+    assert followup.appointment.clinician == prescriber

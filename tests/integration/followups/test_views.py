@@ -170,3 +170,21 @@ def test_boosters_are_the_doses_after_the_series_closed(signed_in, therapist, pa
     series = response.context["series"]
     assert len(series.boosters) == 1 and series.initial == []
     assert b"Boosters" in response.content and b"Close the initial series" not in response.content
+
+
+def test_the_appointment_page_cannot_move_a_follow_up_outside_its_window(
+    signed_in, booked, therapist
+):
+    day = booked.last_day + timedelta(days=2)
+    url = reverse("appointment_reschedule", args=[booked.appointment_id])
+    response = signed_in(therapist).post(
+        url, {"clinician": therapist.pk, "day": day.isoformat(), "time": "10:00"}
+    )
+    assert response.status_code == 400
+    assert b"move it from its follow-up page and give a reason" in response.content
+    inside = signed_in(therapist).post(
+        url, {"clinician": therapist.pk, "day": booked.last_day.isoformat(), "time": "10:00"}
+    )
+    assert inside.status_code == 302
+    booked.refresh_from_db()
+    assert timezone.localtime(booked.appointment.start).date() == booked.last_day
