@@ -5,6 +5,7 @@ from datetime import date
 
 from django import forms
 
+from integration.followups.notes import FIELDS
 from integration.models import IntegrationNote
 from sessions.booking import rules as scheduling
 from sessions.booking.selectors import clinic_zone, clinicians
@@ -58,17 +59,7 @@ class MoveForm(_Where):
 class NoteForm(forms.ModelForm):
     class Meta:
         model = IntegrationNote
-        fields = [
-            "how_it_went",
-            "themes",
-            "body_emotions",
-            "carry_forward",
-            "homework",
-            "journal_prompts",
-            "questionnaires",
-            "risk",
-            "risk_notes",
-        ]
+        fields = list(FIELDS)
         widgets = {
             name: forms.Textarea(attrs=_TEXT)
             for name in fields

@@ -103,12 +103,10 @@ def followup_detail(request, pk):
     return _page(request, pk)
 
 
-@clinicians_only
-@require_POST
-def followup_book(request, pk):
-    """One click in the work queue: book a proposed free slot."""
+def _book(request, pk, form_class, reason: bool):
     followup = _followup_for(request, pk, Access.CHANGE_RECORD)
-    form = SlotForm(request.POST, care_team=_care_team(followup))
+    form = form_class(request.POST, care_team=_care_team(followup))
+    error = None
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -118,36 +116,33 @@ def followup_book(request, pk):
                 start=data["start"],
                 clinician=data["clinician"],
                 room=data["room"],
+                reason=data["reason"] if reason else "",
             )
-        except IntegrationError as error:
-            return _page(request, pk, forms={"slot_error": error.message}, status=400)
-        messages.success(request, "Follow-up booked.")
-        return redirect("followup", pk=pk)
-    return _page(request, pk, forms={"slot_error": "Choose one of the times shown."}, status=400)
+        except IntegrationError as refused:
+            show_refusal(form, refused)
+            error = refused.message
+        else:
+            messages.success(request, "Follow-up booked.")
+            return redirect("followup", pk=pk)
+    if reason:
+        return _page(request, pk, forms={"move": form}, status=400)
+    return _page(
+        request, pk, forms={"slot_error": error or "Choose one of the times shown."}, status=400
+    )
+
+
+@clinicians_only
+@require_POST
+def followup_book(request, pk):
+    """One click in the work queue: book a proposed free slot."""
+    return _book(request, pk, SlotForm, reason=False)
 
 
 @clinicians_only
 @require_POST
 def followup_move(request, pk):
-    followup = _followup_for(request, pk, Access.CHANGE_RECORD)
-    form = MoveForm(request.POST, care_team=_care_team(followup))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.followup_book_slot(
-                by=request.user,
-                followup=followup,
-                start=data["start"],
-                clinician=data["clinician"],
-                room=data["room"],
-                reason=data["reason"],
-            )
-        except IntegrationError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, "Follow-up booked.")
-            return redirect("followup", pk=pk)
-    return _page(request, pk, forms={"move": form}, status=400)
+    """Move or rebook at a typed time; outside the window with a reason."""
+    return _book(request, pk, MoveForm, reason=True)
 
 
 @clinicians_only

@@ -11,10 +11,8 @@ from playwright.sync_api import expect
 
 from integration.followups import services
 from integration.models import FollowUp
-from sessions.dosing import monitoring
-from sessions.dosing import services as doses
 from sessions.models import Appointment, Dose
-from tests.integration.followups.setup import finished_dose
+from tests.integration.followups.setup import finished_dose, monitored
 from tests.sessions.dosing.setup import dose_ready
 from tests.sessions.factories import RoomFactory, works
 
@@ -37,20 +35,8 @@ def two_doses(patient, therapist, prescriber, clinic_admin, screening_policy, ap
     RoomFactory(name="Willow")
     works(therapist)
     works(prescriber)
-    first = dose_ready(
+    first = monitored(
         patient, therapist=therapist, prescriber=prescriber, admin=clinic_admin, days_ago=2
-    )
-    first = doses.dose_start(by=prescriber, dose=first)
-    Dose.objects.filter(pk=first.pk).update(started_at=first.appointment.start)
-    monitoring.vitals_record(
-        by=therapist,
-        dose=first,
-        moment="discharge",
-        systolic=130,
-        diastolic=84,
-        heart_rate=74,
-        spo2=98,
-        respiratory_rate=14,
     )
     following = dose_ready(patient, therapist=therapist, prescriber=prescriber, admin=clinic_admin)
     return first, following

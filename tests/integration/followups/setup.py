@@ -14,8 +14,9 @@ from tests.sessions.dosing.setup import dose_ready
 from tests.sessions.factories import AppointmentFactory, kind
 
 
-def discharged_now(patient, *, therapist, prescriber, admin, days_ago=0) -> Dose:
-    """A dose started and discharged through the services (two hours of monitoring assumed)."""
+def monitored(patient, *, therapist, prescriber, admin, days_ago=0) -> Dose:
+    """A dose started through the services `days_ago` days ago (two hours of monitoring
+    assumed) with its discharge reading taken: ready to discharge."""
     dose = dose_ready(
         patient, therapist=therapist, prescriber=prescriber, admin=admin, days_ago=days_ago
     )
@@ -33,6 +34,14 @@ def discharged_now(patient, *, therapist, prescriber, admin, days_ago=0) -> Dose
         respiratory_rate=14,
     )
     dose.refresh_from_db()
+    return dose
+
+
+def discharged_now(patient, *, therapist, prescriber, admin, days_ago=0) -> Dose:
+    """A dose started and discharged through the services."""
+    dose = monitored(
+        patient, therapist=therapist, prescriber=prescriber, admin=admin, days_ago=days_ago
+    )
     return doses.dose_discharge(
         by=prescriber,
         dose=dose,
