@@ -7,7 +7,7 @@ import logging
 
 from django.db import transaction
 
-from integration.followups import services, tasks
+from integration.followups import dispatch, services, tasks
 from integration.followups.selectors import window_of
 from integration.models import FollowUp
 from integration.schedule.services import enqueue_on_commit
@@ -39,7 +39,7 @@ def guard_window(sender, instance, update_fields=None, **kwargs):
 
 def on_dose_finished(sender, dose_id, **kwargs):
     try:
-        followup = services.followup_open(dose_id=dose_id)
+        followup = dispatch.followup_open(dose_id=dose_id)
     except Exception:
         log.exception("dose %s: follow-up not opened now; the sweep will open it", dose_id)
         return
@@ -60,7 +60,7 @@ def on_appointment_saved(sender, instance, update_fields=None, **kwargs):
         if followup_id is None:
             return
         try:
-            outcome = services.followup_reconcile(appointment_id=appointment_id)
+            outcome = dispatch.followup_reconcile(appointment_id=appointment_id)
         except Exception:
             log.exception("appointment %s: follow-up left to the sweep", appointment_id)
             return

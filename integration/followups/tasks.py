@@ -5,7 +5,7 @@ errors; a worker lost mid-task gives its message back and the row's lease runs o
 from celery import shared_task
 from django.db import DatabaseError
 
-from integration.followups import services
+from integration.followups import dispatch
 
 _ROBUST = {
     "acks_late": True,
@@ -20,11 +20,11 @@ _ROBUST = {
 @shared_task(**_ROBUST)
 def dispatch_followups(limit: int = 50) -> dict:
     """Every minute from beat: the sweep, then claim and book what is due."""
-    swept = services.followups_sweep()
-    return {**swept, **services.followups_dispatch(limit=limit)}
+    swept = dispatch.followups_sweep()
+    return {**swept, **dispatch.followups_dispatch(limit=limit)}
 
 
 @shared_task(**_ROBUST)
 def book_followup(followup_id: int) -> str:
     """The fast path, queued after the commit that opened the follow-up."""
-    return services.followup_dispatch_one(followup_id=followup_id)
+    return dispatch.followup_dispatch_one(followup_id=followup_id)

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from integration.followups import services
+from integration.followups import dispatch
 from integration.models import FollowUp
 from sessions.models import Appointment, Dose
 from tests.integration.followups.setup import finished_dose, monitored
@@ -98,8 +98,8 @@ def test_no_free_time_goes_to_the_work_queue_and_one_click_books(
 ):
     works(prescriber)  # the therapist has no hours at all
     dose = finished_dose(patient, therapist, timezone.now() - timedelta(days=1))
-    services.followups_sweep()
-    services.followups_dispatch()
+    dispatch.followups_sweep()
+    dispatch.followups_dispatch()
     page = sign_in(therapist)
     expect(page.get_by_test_id("open-alerts")).to_contain_text("needs a time")
     entry = page.get_by_test_id("home-followup")

@@ -9,7 +9,7 @@ from django.db.utils import DatabaseError
 from django.utils import timezone
 
 from integration.errors import IntegrationError
-from integration.followups import notes, services
+from integration.followups import dispatch, notes, services
 from integration.models import FollowUp, IntegrationNote
 from patients import phases
 from patients.models import Alert
@@ -41,8 +41,8 @@ def held_followup(
     dose = discharged_now(
         patient, therapist=therapist, prescriber=prescriber, admin=clinic_admin, days_ago=2
     )
-    followup = services.followup_open(dose_id=dose.pk)
-    services.followups_dispatch()
+    followup = dispatch.followup_open(dose_id=dose.pk)
+    dispatch.followups_dispatch()
     followup.refresh_from_db()
     now = timezone.now()
     Appointment.objects.filter(pk=followup.appointment_id).update(

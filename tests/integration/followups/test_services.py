@@ -9,7 +9,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from integration.followups import services
+from integration.followups import dispatch, services
 from integration.models import FollowUp
 from integration.schedule import services as schedule
 from patients.models import Alert
@@ -79,8 +79,8 @@ def test_many_signals_and_sweeps_make_one_follow_up(finished, django_capture_on_
         for _ in range(3):
             dose_finished.send(sender=None, dose_id=dose.pk)
     for _ in range(2):
-        services.followups_sweep()
-        services.followups_dispatch()
+        dispatch.followups_sweep()
+        dispatch.followups_dispatch()
     assert FollowUp.objects.filter(dose=dose).count() == 1
     assert integration_appointments().count() == 1
     with pytest.raises(IntegrityError):
@@ -99,22 +99,22 @@ def test_many_signals_and_sweeps_make_one_follow_up(finished, django_capture_on_
 
 def test_a_lost_signal_is_caught_by_the_sweep(finished):
     dose = finished(-1, status="ended_early")  # ended early still gets its follow-up
-    assert services.followups_sweep()["opened"] == 1
-    assert services.followups_dispatch() == {"booked": 1}
+    assert dispatch.followups_sweep()["opened"] == 1
+    assert dispatch.followups_dispatch() == {"booked": 1}
     assert FollowUp.objects.get(dose=dose).status == FollowUp.Status.BOOKED
 
 
 def test_a_dose_not_finished_gets_no_follow_up(finished):
     dose = finished(-1, status="started")
-    assert services.followup_open(dose_id=dose.pk) is None
-    assert services.followups_sweep()["opened"] == 0
+    assert dispatch.followup_open(dose_id=dose.pk) is None
+    assert dispatch.followups_sweep()["opened"] == 0
 
 
 def test_no_free_slot_goes_to_the_work_queue_with_an_alert(finished, therapist, prescriber):
     ClinicianHours.objects.filter(clinician=therapist).delete()  # works no day
     dose = finished(-1)
-    services.followups_sweep()
-    services.followups_dispatch()
+    dispatch.followups_sweep()
+    dispatch.followups_dispatch()
     followup = FollowUp.objects.get(dose=dose)
     assert followup.status == FollowUp.Status.UNBOOKABLE
     assert "no free 50-minute time" in followup.problem
@@ -137,16 +137,16 @@ def test_no_free_slot_goes_to_the_work_queue_with_an_alert(finished, therapist, 
 
 def test_a_no_show_is_rebooked_once_then_needs_a_reason(finished, therapist):
     dose = finished(-1, hhmm="09:00")
-    services.followups_sweep()
-    services.followups_dispatch()
+    dispatch.followups_sweep()
+    dispatch.followups_dispatch()
     followup = FollowUp.objects.get(dose=dose)
     first = followup.appointment
     Appointment.objects.filter(pk=first.pk).update(
         start=timezone.now() - timedelta(minutes=60), end=timezone.now() - timedelta(minutes=10)
     )
     appointment_mark_no_show(by=therapist, appointment=first)
-    services.followups_sweep()  # follows the appointment's status
-    services.followups_dispatch()
+    dispatch.followups_sweep()  # follows the appointment's status
+    dispatch.followups_dispatch()
     followup.refresh_from_db()
     assert followup.no_shows == 1 and followup.status == FollowUp.Status.BOOKED
     second = followup.appointment
@@ -155,7 +155,7 @@ def test_a_no_show_is_rebooked_once_then_needs_a_reason(finished, therapist):
         start=timezone.now() - timedelta(minutes=30), end=timezone.now() + timedelta(minutes=20)
     )
     appointment_mark_no_show(by=therapist, appointment=second)
-    services.followups_sweep()
+    dispatch.followups_sweep()
     followup.refresh_from_db()
     assert followup.status == FollowUp.Status.UNBOOKABLE and followup.no_shows == 2
     assert Alert.objects.filter(recipient=therapist, message__contains="missed twice").exists()
@@ -178,11 +178,11 @@ def test_a_no_show_is_rebooked_once_then_needs_a_reason(finished, therapist):
 
 def test_a_cancelled_follow_up_needs_a_time_and_a_held_one_is_held(finished, therapist):
     dose = finished(-1, hhmm="09:00")
-    services.followups_sweep()
-    services.followups_dispatch()
+    dispatch.followups_sweep()
+    dispatch.followups_dispatch()
     followup = FollowUp.objects.get(dose=dose)
     appointment_cancel(by=therapist, appointment=followup.appointment, reason="Patient unwell.")
-    services.followups_sweep()
+    dispatch.followups_sweep()
     followup.refresh_from_db()
     assert followup.status == FollowUp.Status.UNBOOKABLE and followup.appointment is None
     assert "cancelled" in followup.problem
@@ -190,8 +190,8 @@ def test_a_cancelled_follow_up_needs_a_time_and_a_held_one_is_held(finished, the
 
 def test_moving_inside_the_window_is_free_outside_needs_a_reason(finished, therapist):
     dose = finished(0, hhmm="08:00")
-    services.followups_sweep()
-    services.followups_dispatch()
+    dispatch.followups_sweep()
+    dispatch.followups_dispatch()
     followup = FollowUp.objects.get(dose=dose)
     services.followup_book_slot(
         by=therapist, followup=followup, start=local(3, "16:00"), clinician=therapist
@@ -216,7 +216,7 @@ def test_moving_inside_the_window_is_free_outside_needs_a_reason(finished, thera
 
 def test_an_outsider_cannot_move_a_follow_up(finished, outside_clinician):
     dose = finished(-1)
-    followup = services.followup_open(dose_id=dose.pk)
+    followup = dispatch.followup_open(dose_id=dose.pk)
     with pytest.raises(services.IntegrationError, match="care team"):
         services.followup_book_slot(
             by=outside_clinician, followup=followup, start=local(1, "10:00"), clinician=None
@@ -233,18 +233,18 @@ def test_a_follow_up_booked_with_the_dose_is_adopted(finished, therapist):
         room=None,
         start=local(2, "11:00"),
     )
-    services.followups_sweep()
-    services.followups_dispatch()
+    dispatch.followups_sweep()
+    dispatch.followups_dispatch()
     assert FollowUp.objects.get(dose=dose).appointment == ready
     assert integration_appointments().count() == 1
 
 
 def test_overdue_raises_one_alert(finished, therapist):
     dose = finished(-5)
-    services.followups_sweep()
+    dispatch.followups_sweep()
     followup = FollowUp.objects.get(dose=dose)
     assert followup.closes_at < timezone.now()
-    assert services.followups_sweep()["overdue"] == 0  # the first sweep already raised it
+    assert dispatch.followups_sweep()["overdue"] == 0  # the first sweep already raised it
     alerts = Alert.objects.filter(recipient=therapist, message__startswith="Integration overdue")
     assert alerts.count() == 1
     followup.refresh_from_db()
@@ -253,7 +253,7 @@ def test_overdue_raises_one_alert(finished, therapist):
 
 def test_a_claim_holds_its_rows_until_the_lease_runs_out(finished, settings):
     dose = finished(-1)
-    followup = services.followup_open(dose_id=dose.pk)
+    followup = dispatch.followup_open(dose_id=dose.pk)
     due = FollowUp.objects.filter(status="due")
     first = schedule.claim_due(due)
     assert first.ids == [followup.pk]
@@ -264,10 +264,10 @@ def test_a_claim_holds_its_rows_until_the_lease_runs_out(finished, settings):
     # The first claimer, overtaken, finds the row no longer its own and does nothing.
     assert schedule.hold(FollowUp.objects.all(), followup.pk, first.token) is None
     assert (
-        schedule.run_claimed(FollowUp, followup.pk, first.token, services._book_claimed) == "lost"
+        schedule.run_claimed(FollowUp, followup.pk, first.token, dispatch._book_claimed) == "lost"
     )
     assert (
-        schedule.run_claimed(FollowUp, followup.pk, second.token, services._book_claimed)
+        schedule.run_claimed(FollowUp, followup.pk, second.token, dispatch._book_claimed)
         == "booked"
     )
     followup.refresh_from_db()
@@ -276,7 +276,7 @@ def test_a_claim_holds_its_rows_until_the_lease_runs_out(finished, settings):
 
 def test_a_failing_row_is_postponed_with_backoff(finished):
     dose = finished(-1)
-    followup = services.followup_open(dose_id=dose.pk)
+    followup = dispatch.followup_open(dose_id=dose.pk)
     claim = schedule.claim_due(FollowUp.objects.filter(status="due"))
 
     def broken(pk, token):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from integration.followups import services
+from integration.followups import dispatch
 from integration.models import FollowUp
 from patients.models import Alert
 from sessions.booking.rules import local_instant
@@ -42,8 +42,8 @@ def saturday_before_fall_back() -> date:
 
 def book(patient, therapist, at):
     dose = finished_dose(patient, therapist, at)
-    services.followups_sweep()
-    services.followups_dispatch()
+    dispatch.followups_sweep()
+    dispatch.followups_dispatch()
     return FollowUp.objects.select_related("appointment").get(dose=dose)
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from integration.followups import services
+from integration.followups import dispatch
 from integration.models import FollowUp
 from patients import phases
 from sessions.models import Appointment, ClinicianHours
@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def booked(patient, therapist, rooms, clinic_hours):
     dose = finished_dose(patient, therapist, timezone.now() - timedelta(days=1))
-    services.followups_sweep()
-    services.followups_dispatch()
+    dispatch.followups_sweep()
+    dispatch.followups_dispatch()
     return FollowUp.objects.get(dose=dose)
 
 
@@ -43,8 +43,8 @@ def test_the_therapists_home_shows_follow_ups_at_a_fixed_cost(
         CourseFactory(patient=other, phase="treatment")
         CareTeamFactory(patient=other, clinician=therapist, primary=True)
         finished_dose(other, therapist, timezone.now() - timedelta(days=1, hours=3 * (n + 1)))
-    services.followups_sweep()
-    services.followups_dispatch()
+    dispatch.followups_sweep()
+    dispatch.followups_dispatch()
     with CaptureQueriesContext(connection) as four:
         response = client.get(reverse("home"))
     assert len(response.context["followups"]) == 4
@@ -84,8 +84,8 @@ def test_moving_outside_the_window_without_a_reason_keeps_what_was_typed(
 def test_one_click_books_a_free_slot(signed_in, patient, therapist, rooms, clinic_hours):
     ClinicianHours.objects.filter(clinician=therapist).delete()
     dose = finished_dose(patient, therapist, timezone.now() - timedelta(days=1))
-    services.followups_sweep()
-    services.followups_dispatch()
+    dispatch.followups_sweep()
+    dispatch.followups_dispatch()
     followup = FollowUp.objects.get(dose=dose)
     assert followup.status == "unbookable"
     page = signed_in(therapist).get(reverse("followup", args=[followup.pk]))

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from integration.followups import services, tasks
+from integration.followups import dispatch, tasks
 from integration.models import FollowUp
 from integration.schedule.services import SCHEDULER_USERNAME
 from sessions.models import Appointment, Dose
@@ -58,7 +58,7 @@ def due_followups(therapist, prescriber, rooms, clinic_hours):
             CareTeamFactory(patient=person, clinician=therapist, primary=True)
             CareTeamFactory(patient=person, clinician=prescriber)
             dose = finished_dose(person, therapist, timezone.now() - timedelta(days=1, hours=3 * i))
-            ids.append(services.followup_open(dose_id=dose.pk).pk)
+            ids.append(dispatch.followup_open(dose_id=dose.pk).pk)
         return ids
 
     return make
