@@ -187,20 +187,20 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def screening_policy(db):
-    """The active clinic policy (v2 after the migrations: v1's screening numbers plus dosing),
-    re-created when a transactional test emptied the table."""
+    """The active clinic policy (v3 after the migrations: v1's screening numbers plus the dosing
+    numbers and plausible weights), re-created when a transactional test emptied the table."""
     from django.utils import timezone
 
     from screening.models import ScreeningPolicy
     from screening.rules import POLICY_V1_DATA
-    from sessions.dosing.rules import DOSING_V1_DATA
+    from sessions.dosing.policy import DOSING_V3_DATA
 
     active = ScreeningPolicy.objects.filter(active=True).first()
     if active is not None:
         return active
     return ScreeningPolicy.objects.create(
-        label="v2",
-        data={**POLICY_V1_DATA, "label": "v2", "dosing": DOSING_V1_DATA},
+        label="v3",
+        data={**POLICY_V1_DATA, "label": "v3", "dosing": DOSING_V3_DATA},
         status="published",
         active=True,
         published_at=timezone.now(),

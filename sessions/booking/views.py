@@ -1,6 +1,5 @@
-"""Booking pages: booking with proposed slots, appointment actions and a patient's appointments
-(the treatment series, with each dose's follow-up, is integration's page). Thin: parse, call one
-service or selector, render."""
+"""Booking pages: booking with proposed slots, appointment actions, a patient's appointments and
+the treatment series. Thin: parse, call one service or selector, render."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -14,6 +13,7 @@ from accounts.roles import CLINICIANS
 from audit.models import Action
 from audit.services import record
 from patients.access import Access, may, patients_for
+from patients.models import TreatmentCourse
 from sessions.booking import selectors, services
 from sessions.booking.access import BOOKERS, may_book
 from sessions.booking.forms import (
@@ -89,6 +89,8 @@ def _proposal_context(patient, data, care_team, appointment=None) -> dict:
     minutes = chosen.get("minutes") or (
         appointment.minutes if appointment else type_.default_minutes
     )
+    # Never propose what the booking would refuse: no dosing slot shorter than its minimum.
+    minutes = max(minutes, type_.min_minutes)
     context["minutes"] = minutes
     context["room_missing"] = room is None and type_.needs_room
     context["slots"] = selectors.proposals(
@@ -344,9 +346,7 @@ def patient_appointments(request, patient_pk):
     partial = bool(request.headers.get("HX-Request"))
     return render(
         request,
-        "sessions/booking/_patient_appointments.html"
-        if partial
-        else "sessions/booking/patient_appointments.html",
+        f"sessions/booking/{'_' if partial else ''}patient_appointments.html",
         {
             "patient": patient,
             "upcoming": upcoming,
@@ -358,4 +358,21 @@ def patient_appointments(request, patient_pk):
             if may(request.user, Access.VIEW_RECORD, patient)
             else None,
         },
+    )
+
+
+# --- The treatment series -------------------------------------------------------------------------
+
+
+@staff_required
+def course_series(request, patient_pk, course_pk):
+    patient = _patient_for(request, patient_pk)
+    course = get_object_or_404(TreatmentCourse, pk=course_pk, patient=patient)
+    if not may(request.user, Access.VIEW_RECORD, patient):
+        _refuse(request, patient.pk, course)
+    record(user=request.user, action=Action.VIEW, patient_id=patient.pk, obj=course)
+    return render(
+        request,
+        "sessions/booking/series.html",
+        {"patient": patient, "series": selectors.series(course)},
     )
