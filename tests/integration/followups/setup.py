@@ -5,34 +5,28 @@ change."""
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.utils import timezone
+from django.db.models import F
 
-from sessions.dosing import monitoring
 from sessions.dosing import services as doses
-from sessions.models import Dose
-from tests.sessions.dosing.setup import dose_ready
+from sessions.models import Appointment, Dose
+from tests.sessions.dosing.setup import administer, discharge_vitals, dose_ready, wind_back
 from tests.sessions.factories import AppointmentFactory, kind
 
 
 def monitored(patient, *, therapist, prescriber, admin, days_ago=0) -> Dose:
-    """A dose started through the services `days_ago` days ago (two hours of monitoring
-    assumed) with its discharge reading taken: ready to discharge."""
-    dose = dose_ready(
-        patient, therapist=therapist, prescriber=prescriber, admin=admin, days_ago=days_ago
-    )
+    """A dose started through the services (on its appointment's day), its Schedule III lines
+    recorded, moved `days_ago` days and two hours into the past with its readings, and its
+    discharge reading taken: ready to discharge."""
+    dose = dose_ready(patient, therapist=therapist, prescriber=prescriber, admin=admin)
     dose = doses.dose_start(by=prescriber, dose=dose)
-    started = timezone.now() - timedelta(days=days_ago, minutes=125)
-    Dose.objects.filter(pk=dose.pk).update(started_at=started)
-    monitoring.vitals_record(
-        by=therapist,
-        dose=dose,
-        moment="discharge",
-        systolic=130,
-        diastolic=84,
-        heart_rate=74,
-        spo2=98,
-        respiratory_rate=14,
-    )
+    administer(dose, by=prescriber)
+    if days_ago:
+        back = timedelta(days=days_ago)
+        Appointment.objects.filter(pk=dose.appointment_id).update(
+            start=F("start") - back, end=F("end") - back
+        )
+    dose = wind_back(dose, minutes=125 + days_ago * 24 * 60)
+    discharge_vitals(dose, by=therapist)
     dose.refresh_from_db()
     return dose
 
