@@ -12,6 +12,7 @@ from accounts.models import User
 from accounts.roles import CLINICIANS, Role
 from audit.models import Action, AuditSeal
 from audit.services import record
+from integration.followups import selectors as followups
 from patients import phases, selectors
 from patients.access import Access, allowed_actions, patients_for
 from patients.forms import CareTeamForm, PhaseChangeForm
@@ -48,6 +49,10 @@ def home(request):
             context["policy_reviews"] = reviews
             shown = [*shown, *(review.course.patient for review in reviews)]
             context["may_preview_policy"] = may_preview(user)
+        context["followups"] = followups.for_home(user)
+        shown = list(
+            {p.pk: p for p in [*shown, *(f.patient for f in context["followups"])]}.values()
+        )
     elif user.role == Role.ADMIN:
         context["phase_counts"] = _phase_counts()
         context["role_counts"] = [

@@ -168,6 +168,17 @@ def signed_in(client):
     return sign_in
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_in_process():
+    """A task queued after a commit (a dose finished → book its follow-up) runs in the test's
+    process, as in `make demo`; tests of the real worker turn this off (`tests/workers.py`)."""
+    from kap_clinic.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Production hashing costs ~0.3 s a user; tests create many users.
@@ -213,3 +224,7 @@ def appointment_types(db):
     from tests.sessions.factories import restore_appointment_types
 
     restore_appointment_types()
+
+
+# Real Celery workers (tests/workers.py); imported last: that module uses `service_missing`.
+from tests.workers import redis_up, start_worker  # noqa: E402, F401

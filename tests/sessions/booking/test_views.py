@@ -9,7 +9,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from sessions.models import Appointment
 from tests.patients.factories import CareTeamFactory
-from tests.sessions.factories import AppointmentFactory, kind, local
+from tests.sessions.factories import AppointmentFactory, local
 
 pytestmark = pytest.mark.django_db
 
@@ -257,29 +257,3 @@ def test_the_front_desk_home_lists_the_clinic_today(signed_in, frontdesk, patien
     assert AuditEvent.objects.filter(action="list").latest("id").detail == {
         "patients": [str(patient.pk)]
     }
-
-
-def test_the_series_counts_doses_done_and_planned(signed_in, therapist, patient, rooms):
-    dosing, integration = kind("dosing"), kind("integration")
-    now = timezone.now()
-    starts = [now - timedelta(days=7), now - timedelta(days=4), now + timedelta(days=3)]
-    statuses = ["completed", "no_show", "booked"]
-    for start, status in zip(starts, statuses, strict=True):
-        AppointmentFactory(
-            patient=patient,
-            clinician=therapist,
-            room=rooms[0],
-            type=dosing,
-            start=start,
-            status=status,
-        )
-    follow_up = starts[0] + timedelta(days=2)
-    AppointmentFactory(
-        patient=patient, clinician=therapist, type=integration, room=None, start=follow_up
-    )
-    course = patient.courses.get()
-    response = signed_in(therapist).get(reverse("course_series", args=[patient.pk, course.pk]))
-    series = response.context["series"]
-    assert (series.done, series.planned) == (1, 1)
-    assert [d.number for d in series.doses] == [1, None, 2]
-    assert [a.type.code for a in series.doses[0].follow_ups] == ["integration"]
