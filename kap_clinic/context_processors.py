@@ -8,6 +8,7 @@ _NAV = {
     "intake": ("Intake queue", "intake_queue"),
     "register": ("Register patient", "patient_register"),
     "schedule": ("Schedule", "schedule"),
+    "policy": ("Screening policy", "screening_policies"),
     "admin": ("Administration", "admin:index"),
 }
 _ROLE_NAV = {
@@ -15,7 +16,7 @@ _ROLE_NAV = {
     Role.THERAPIST: ["patients", "schedule"],
     Role.PRESCRIBER: ["patients", "intake", "schedule"],
     Role.FRONTDESK: ["patients", "register", "schedule"],
-    Role.ADMIN: ["patients", "register", "schedule", "admin"],
+    Role.ADMIN: ["patients", "register", "schedule", "policy", "admin"],
     Role.PATIENT: [],
 }
 

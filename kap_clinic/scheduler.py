@@ -1,7 +1,8 @@
 """Celery beat's schedule, run in-process for `make demo` (no Redis, no separate worker).
 
 Each due entry runs through `task.apply()`: the same task body a production worker runs, in this
-process instead of on a worker.
+process instead of on a worker. Tasks queued by the web process (the follow-up's fast path after a
+dose finishes, sent after commit) run in-process too (`task_always_eager`): there is no broker.
 """
 
 import logging
@@ -37,6 +38,8 @@ def run_due(last_runs: dict[str, datetime]) -> float:
 
 
 def start_in_background() -> threading.Event:
+    # No broker in the demo: a task queued after a commit runs at once, in the caller's thread.
+    app.conf.task_always_eager = True
     stop = threading.Event()
 
     def loop():

@@ -263,10 +263,26 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# A web request that queues a task after its commit waits at most ~0.5 s for a broker that is
+# down (kombu's default is 6 s of retries): the row is stored, and the periodic dispatcher
+# catches up when the broker is back. Workers reconnect on their own schedule.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.25,
+    "interval_max": 0.25,
+}
 # Every periodic schedule is declared here, in one place.
 CELERY_BEAT_SCHEDULE = {
     "seal-audit-events": {"task": "audit.tasks.seal_audit_events", "schedule": 60.0},
+    "dispatch-followups": {
+        "task": "integration.followups.tasks.dispatch_followups",
+        "schedule": 60.0,
+    },
 }
+# A dispatcher's claim on a scheduled row lasts this long; a worker killed mid-task delays the
+# row by at most this much before another claims it again.
+SCHEDULE_LEASE_SECONDS = env_int("SCHEDULE_LEASE_SECONDS", 300, minimum=1)
 
 LOGGING = {
     "version": 1,

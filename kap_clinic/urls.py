@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("sessions.questionnaires.urls")),
     path("", include("sessions.notes.urls")),
     path("", include("sessions.dosing.urls")),
+    path("", include("integration.followups.urls")),
     path("", include("screening.urls")),
     path("admin/", admin.site.urls),
 ]

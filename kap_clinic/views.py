@@ -12,11 +12,14 @@ from accounts.models import User
 from accounts.roles import CLINICIANS, Role
 from audit.models import Action, AuditSeal
 from audit.services import record
+from integration.followups import selectors as followups
 from patients import phases, selectors
 from patients.access import Access, allowed_actions, patients_for
 from patients.forms import CareTeamForm, PhaseChangeForm
 from patients.models import Patient, TreatmentCourse
+from screening import selectors as screening_selectors
 from screening.selectors import latest_screening
+from screening.services import may_preview
 from sessions.booking import selectors as schedule
 from sessions.notes import services as clinical_notes
 from sessions.preparation import services as preparation
@@ -38,6 +41,18 @@ def home(request):
     elif user.role in CLINICIANS:
         mine = patients_for(user, Access.VIEW_RECORD)
         shown = context["my_patients"] = list(selectors.with_courses(mine)[:HOME_LIST_SIZE])
+        if user.role == Role.PRESCRIBER:
+            # Courses a newly published screening policy would exclude, awaiting their review.
+            reviews = screening_selectors.pending_policy_reviews(
+                TreatmentCourse.objects.filter(patient__in=mine)
+            )
+            context["policy_reviews"] = reviews
+            shown = [*shown, *(review.course.patient for review in reviews)]
+            context["may_preview_policy"] = may_preview(user)
+        context["followups"] = followups.for_home(user)
+        shown = list(
+            {p.pk: p for p in [*shown, *(f.patient for f in context["followups"])]}.values()
+        )
     elif user.role == Role.ADMIN:
         context["phase_counts"] = _phase_counts()
         context["role_counts"] = [
@@ -52,8 +67,9 @@ def home(request):
     if today is not None:
         context["today"] = today
         named = [a.patient for a in today if a.show_patient]
-        shown = list({p.pk: p for p in [*(shown or []), *named]}.values())
+        shown = [*(shown or []), *named]
     if shown is not None:
+        shown = list({p.pk: p for p in shown}.values())
         record(user=user, action=Action.LIST, detail={"patients": [str(p.pk) for p in shown]})
     return render(request, f"home/{user.role}.html", context)
 

@@ -45,11 +45,20 @@ class ScreeningPolicyAdmin(admin.ModelAdmin):
     list_display = ("label", "status", "active", "published_at", "based_on", "created_at")
     list_filter = ("status", "active")
     actions = ("new_draft", "publish_and_activate")
-    readonly_fields = ("status", "active", "based_on", *_WHO_AND_WHEN, "published_data")
+    readonly_fields = ("status", "active", "based_on", "impact", *_WHO_AND_WHEN, "published_data")
 
     def get_fields(self, request, obj=None):
         data = "published_data" if obj is not None and obj.is_published else "data"
-        return ("label", "status", "active", "based_on", "notes", data, *_WHO_AND_WHEN)
+        return ("label", "status", "active", "based_on", "impact", "notes", data, *_WHO_AND_WHEN)
+
+    @admin.display(description="Impact")
+    def impact(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">Preview whose screening this version would change</a>',
+            reverse("screening_policy_impact", args=[obj.pk]),
+        )
 
     @admin.display(description="Data")
     def published_data(self, obj):
@@ -128,8 +137,14 @@ class ScreeningPolicyAdmin(admin.ModelAdmin):
         except ScreeningError as error:
             self.message_user(request, error.message, messages.ERROR)
             return
+        reviews = policy.reviews.count()
+        asked = (
+            f" Enrolled patients newly excluded: {reviews}; their prescribers have been alerted."
+            if reviews
+            else ""
+        )
         self.message_user(
             request,
-            f"Policy {policy.label} is published and active: new screenings use it.",
+            f"Policy {policy.label} is published and active: new screenings use it.{asked}",
             messages.SUCCESS,
         )

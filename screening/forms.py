@@ -162,3 +162,27 @@ class QueueFilterForm(forms.Form):
         choices=[("", "All"), *[(s, Screening.Status(s).label) for s in QUEUE_ORDER]],
         error_messages={"invalid_choice": "Choose one of the queue's statuses."},
     )
+
+
+PERIODS = [(6, "6 months"), (12, "12 months"), (24, "24 months"), (36, "3 years"), (60, "5 years")]
+
+
+class ImpactPeriodForm(forms.Form):
+    """How far back the impact preview replays (GET: the address carries no patient data)."""
+
+    months = forms.TypedChoiceField(
+        label="Decisions of the last", choices=PERIODS, coerce=int, initial=24
+    )
+
+
+class PolicyReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Decision",
+        choices=[("continue", "Continue the course"), ("stop", "Stop the course")],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="Reason (kept in the record)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+    )

@@ -305,24 +305,41 @@ def review_item_decide(*, by, item: ReviewItem, cleared: bool, reason: str) -> R
 # --- The enrollment gate -----------------------------------------------------------------------
 
 
+def _refusal(decision: ScreeningDecision, items) -> str | None:
+    """Why this decision does not open enrollment, or None when it is approved: eligible, or
+    needs review with an item for every review reason, each cleared by a prescriber."""
+    if decision.outcome == "eligible":
+        return None
+    if decision.outcome == "excluded":
+        return "the screening excluded the candidate"
+    if decision.outcome == "incomplete":
+        return "the screening is incomplete"
+    if decision.outcome != "needs_review":
+        return "the screening is not decided"
+    if any(i.status == ReviewItem.Status.NOT_CLEARED for i in items):
+        return "the screening excluded the candidate"
+    wanted = {r["code"] for r in decision.reasons if r["severity"] == "review"}
+    cleared = {i.code for i in items if i.status == ReviewItem.Status.CLEARED}
+    if not wanted or not wanted <= cleared:
+        return "a prescriber has not yet reviewed every item"
+    return None
+
+
 def approval_problem(course: TreatmentCourse, today: date) -> str | None:
     """Why `course` may not enroll today, or None: it needs an approved decision (eligible, or
-    every review item cleared) younger than its policy's re-screen interval."""
+    every review item cleared) younger than its policy's re-screen interval.
+
+    Read from the decision and its review items themselves, never from the derived
+    `Screening.status`, which an ORM write could flip."""
     decision = (
         ScreeningDecision.objects.filter(screening__course=course)
-        .select_related("screening")
         .order_by("-decided_at", "-id")
         .first()
     )
     if decision is None:
         return "No screening decision: screen the candidate before enrolling."
-    status = decision.screening.status
-    if status != Screening.Status.ELIGIBLE:
-        explanation = {
-            Screening.Status.EXCLUDED: "the screening excluded the candidate",
-            Screening.Status.INCOMPLETE: "the screening is incomplete",
-            Screening.Status.AWAITING_REVIEW: "a prescriber has not yet reviewed every item",
-        }.get(status, "the screening is not decided")
+    explanation = _refusal(decision, list(decision.review_items.all()))
+    if explanation:
         codes = ", ".join(r["code"] for r in decision.reasons if r["severity"] == "exclusion")
         return f"Enrollment refused: {explanation}{f' ({codes})' if codes else ''}."
     stored = ScreeningPolicy.objects.filter(label=decision.policy_label).first()

@@ -350,3 +350,81 @@ class ReviewItem(models.Model):
 
     def __str__(self):
         return f"{self.code}: {self.get_status_display()}"
+
+
+# --- Policy reviews: an enrolled patient whom a newly published version would exclude ----------
+
+
+class PolicyReview(models.Model):
+    """A prescriber's documented review of an enrolled course that a newly published policy
+    version would now exclude (the version's replay over the course's stored decision).
+
+    Raised when the version is published, with the exclusion rules named; pending until a
+    prescriber continues the course with a written reason or stops it. A pending review blocks
+    the next dose (`selectors.policy_review_problem`). Documented reviews are final (here and,
+    on PostgreSQL, by a trigger). The stored decision itself is never changed.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting a prescriber's review"
+        CONTINUED = "continued", "Continued"
+        STOPPED = "stopped", "Course stopped"
+
+    course = models.ForeignKey(
+        "patients.TreatmentCourse", on_delete=models.PROTECT, related_name="policy_reviews"
+    )
+    policy = models.ForeignKey(ScreeningPolicy, on_delete=models.PROTECT, related_name="reviews")
+    decision = models.ForeignKey(
+        ScreeningDecision, on_delete=models.PROTECT, related_name="policy_reviews"
+    )
+    rules = models.JSONField()  # [{code, severity, message}]: the exclusions the replay found
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, editable=False
+    )
+    reason = models.TextField(blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    alerts = models.ManyToManyField("patients.Alert", blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "policy"], name="policy_review_once"),
+            models.CheckConstraint(
+                condition=models.Q(status="pending")
+                | (
+                    models.Q(reviewed_by__isnull=False, reviewed_at__isnull=False)
+                    & ~models.Q(reason="")
+                ),
+                name="policy_review_documented_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Policy review {self.pk} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            stored = PolicyReview.objects.filter(pk=self.pk).values_list("status", flat=True)
+            if stored and stored[0] != self.Status.PENDING:
+                raise ScreeningError("A documented policy review is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ScreeningError("A policy review is part of the record and is never deleted.")
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def codes(self) -> list[str]:
+        return [rule["code"] for rule in self.rules]

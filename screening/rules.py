@@ -480,6 +480,41 @@ RULES: tuple[Rule, ...] = (
 )
 RULES_BY_CODE: Mapping[str, Rule] = MappingProxyType({rule.code: rule for rule in RULES})
 
+# Each rule's short name for pages, alerts and reports (its code shown small beside it).
+TITLES: Mapping[str, str] = MappingProxyType(
+    {
+        "psychosis": "History of psychosis",
+        "hypertension_uncontrolled": "Uncontrolled blood pressure",
+        "ketamine_allergy": "Ketamine allergy",
+        "vascular": "Vascular disease or intracerebral haemorrhage",
+        "pregnancy": "Pregnancy",
+        "minor": "Under 18",
+        "mania": "Current manic or mixed episode",
+        "suicide_risk_high": "High suicide risk (C-SSRS)",
+        "hypertension_elevated": "Blood pressure in the review band",
+        "bipolar": "Bipolar disorder",
+        "substance_use": "Substance use disorder",
+        "family_psychosis": "Family history of psychosis",
+        "cardiac": "Heart condition",
+        "neuro_eye": "Raised intracranial pressure or glaucoma",
+        "hepatic": "Severe liver disease",
+        "urologic": "Bladder problems",
+        "thyroid": "Uncontrolled hyperthyroidism",
+        "respiratory": "Sleep apnoea or respiratory disease",
+        "breastfeeding": "Breastfeeding",
+        "interacting_medication": "Interacting medication",
+        "suicide_risk_moderate": "Moderate suicide risk (C-SSRS)",
+        "suicidal_ideation": "Active suicidal thoughts (C-SSRS)",
+        "phq9_item9": "PHQ-9 item 9 above 0",
+    }
+)
+
+
+def title(code: str) -> str:
+    """A rule's short name; an unknown code (from an older engine) is shown as it is."""
+    return TITLES.get(code, code)
+
+
 # The rules that are also safety alerts, and how urgent each is (CLINICAL.md "Safety alerts").
 SAFETY_LEVELS: Mapping[str, SafetyLevel] = MappingProxyType(
     {
@@ -577,6 +612,13 @@ def outcome_of(reasons: tuple[FiredRule, ...], missing: tuple[str, ...]) -> Outc
     if reasons:
         return "needs_review"
     return "eligible"
+
+
+def judge(facts: Facts, policy: Policy) -> tuple[Outcome, tuple[FiredRule, ...]]:
+    """The outcome and the rules that fire, as `evaluate` gives them, without scoring the
+    instruments: what a replay over many stored decisions compares."""
+    reasons = _fire(RULES, _case(facts, policy))
+    return outcome_of(reasons, missing_facts(facts)), reasons
 
 
 def evaluate(facts: Facts, policy: Policy) -> Decision:

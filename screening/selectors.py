@@ -1,12 +1,17 @@
 """Reads of the screening policy versions and of intake, each in a fixed number of queries."""
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet, Subquery, Value
 
 from patients import phases
-from patients.models import TreatmentCourse
+from patients.models import CareTeamMember, Patient, TreatmentCourse
+from screening import replay, rules
 from screening.errors import ScreeningError
 from screening.models import (
     InstrumentAdministration,
+    PolicyReview,
     ReviewItem,
     Screening,
     ScreeningDecision,
@@ -81,3 +86,143 @@ def screening_page(screening_pk):
 
 def latest_screening(course):
     return Screening.objects.filter(course=course).order_by("-started_at", "-id").first()
+
+
+# --- Replaying a policy over stored decisions ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionMeta:
+    """What a preview shows about a replayed decision besides the change itself."""
+
+    decision_id: int
+    decided_at: datetime
+    policy_label: str
+    patient_id: object
+    visible: bool  # the viewer may see this patient's record (and so their name)
+
+
+def replay_decisions(
+    *, since: datetime | None, visible_patients: QuerySet[Patient] | None = None
+) -> tuple[list[replay.Stored], dict[int, DecisionMeta]]:
+    """Every decision made from `since` on (all when None), newest first, as the plain rows the
+    replay reads, and each one's meta: one query, reading only what the decision stored.
+
+    `visible_patients` (an access-filtered queryset) marks the decisions whose patient the viewer
+    may see; the patients' names are not read here.
+    """
+    decisions = ScreeningDecision.objects.order_by("-decided_at", "-id")
+    if since is not None:
+        decisions = decisions.filter(decided_at__gte=since)
+    if visible_patients is None or visible_patients.query.is_empty():
+        visible = Value(False, output_field=BooleanField())
+    else:
+        visible = Exists(visible_patients.filter(pk=OuterRef("screening__course__patient_id")))
+    rows = decisions.annotate(visible=visible).values_list(
+        "id",
+        "outcome",
+        "reasons",
+        "facts",
+        "decided_at",
+        "policy_label",
+        "screening__course__patient_id",
+        "visible",
+    )
+    stored, meta = [], {}
+    for pk, outcome, reasons, facts, decided_at, label, patient_id, seen in rows.iterator(
+        chunk_size=2000
+    ):
+        stored.append(replay.Stored(pk, outcome, tuple(r["code"] for r in reasons), facts))
+        meta[pk] = DecisionMeta(pk, decided_at, label, patient_id, bool(seen))
+    return stored, meta
+
+
+def patient_names(patient_ids) -> dict[object, str]:
+    """Display names by patient id, for a page that may show them: one query."""
+    patients = Patient.objects.filter(pk__in=list(patient_ids)).only(
+        "first_name", "last_name", "preferred_name"
+    )
+    return {patient.pk: patient.display_name for patient in patients}
+
+
+def enrolled_latest_decision_ids() -> list[int]:
+    """The latest decision of every enrolled course (preparation, treatment, maintenance): one
+    query over the enrolled courses' decisions, ids only; the latest per course is picked here
+    (a correlated "latest" subquery costs quadratic time on PostgreSQL at clinic scale)."""
+    rows = (
+        ScreeningDecision.objects.filter(screening__course__phase__in=phases.ENROLLED)
+        .order_by("screening__course_id", "-decided_at", "-id")
+        .values_list("screening__course_id", "id")
+    )
+    latest: dict[int, int] = {}
+    for course_id, pk in rows.iterator(chunk_size=5000):
+        latest.setdefault(course_id, pk)
+    return sorted(latest.values())
+
+
+DECISION_BATCH = 500
+
+
+def decisions_with_courses(pks, *, care_teams: bool = False):
+    """The decisions `pks`, in id order, with the course, the patient and the course's policy
+    reviews (and, with `care_teams`, the care team's clinicians): two or three queries per
+    DECISION_BATCH decisions."""
+    related = ["screening__course__policy_reviews"]
+    if care_teams:
+        related.append(
+            Prefetch(
+                "screening__course__patient__care_team",
+                queryset=CareTeamMember.objects.select_related("clinician"),
+            )
+        )
+    pks = sorted(pks)
+    for start in range(0, len(pks), DECISION_BATCH):
+        yield from (
+            ScreeningDecision.objects.filter(pk__in=pks[start : start + DECISION_BATCH])
+            .select_related("screening__course__patient")
+            .prefetch_related(*related)
+            .order_by("id")
+        )
+
+
+# --- Policy reviews -----------------------------------------------------------------------------
+
+
+def pending_policy_reviews(courses) -> list[PolicyReview]:
+    """The pending reviews of `courses` (a queryset), oldest first, with patient and policy."""
+    return list(
+        PolicyReview.objects.filter(status=PolicyReview.Status.PENDING, course__in=courses)
+        .select_related("course__patient", "policy")
+        .order_by("created_at", "id")
+    )
+
+
+def policy_review_page(review_pk) -> PolicyReview:
+    return PolicyReview.objects.select_related(
+        "course__patient", "policy", "decision", "reviewed_by"
+    ).get(pk=review_pk)
+
+
+def policy_review_problem(course) -> str | None:
+    """Why the next dose of `course` may not start for want of a policy review, or None.
+
+    For the dose start guard: a published version newly excluded this enrolled patient, and no
+    prescriber has yet documented a review (continue with a reason, or stop the course). One
+    query, no writes.
+    """
+    pending = list(
+        PolicyReview.objects.filter(course=course, status=PolicyReview.Status.PENDING)
+        .select_related("policy")
+        .order_by("created_at", "id")
+    )
+    if not pending:
+        return None
+    named = "; ".join(
+        f"policy {review.policy.label}: " + ", ".join(rules.title(code) for code in review.codes)
+        for review in pending
+    )
+    return (
+        f"A newly published screening policy would exclude this patient ({named}): a "
+        "prescriber documents a review (continue with a reason, or stop the course) before "
+        "the next dose."
+    )

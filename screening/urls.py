@@ -1,6 +1,6 @@
 from django.urls import path
 
-from screening import views
+from screening import policy_views, views
 
 urlpatterns = [
     path("intake/", views.queue, name="intake_queue"),
@@ -24,4 +24,20 @@ urlpatterns = [
         name="screening_summary_pdf",
     ),
     path("screening/review-items/<int:item_pk>/", views.review, name="screening_review"),
+    path("screening/policies/", policy_views.policies, name="screening_policies"),
+    path(
+        "screening/policies/<int:policy_pk>/impact/",
+        policy_views.impact,
+        name="screening_policy_impact",
+    ),
+    path(
+        "screening/policies/<int:policy_pk>/publish/",
+        policy_views.publish,
+        name="screening_policy_publish",
+    ),
+    path(
+        "screening/policy-reviews/<int:review_pk>/",
+        policy_views.policy_review,
+        name="screening_policy_review",
+    ),
 ]

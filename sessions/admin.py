@@ -7,6 +7,7 @@ from audit.services import record
 from sessions.consent import services as consent
 from sessions.errors import SessionsError
 from sessions.models import (
+    AdministrationAmendment,
     Appointment,
     AppointmentType,
     CalendarFeed,
@@ -14,10 +15,12 @@ from sessions.models import (
     ClinicianDayOff,
     ClinicianHours,
     ConsentVersion,
+    Dose,
     ProgressNote,
     ProgressNoteAddendum,
     Room,
 )
+from sessions.models.doses import SCHEDULE_III_LINES
 
 
 @admin.register(Room)
@@ -48,10 +51,19 @@ class ClinicClosedDayAdmin(admin.ModelAdmin):
 
 @admin.register(AppointmentType)
 class AppointmentTypeAdmin(admin.ModelAdmin):
-    """The three types come from a migration; their codes drive the booking rules."""
+    """The three types come from a migration; their codes and minimum lengths drive the booking
+    rules, so they are read only here."""
 
-    list_display = ("name", "code", "default_minutes", "needs_room", "is_active", "position")
-    readonly_fields = ("code",)
+    list_display = (
+        "name",
+        "code",
+        "default_minutes",
+        "min_minutes",
+        "needs_room",
+        "is_active",
+        "position",
+    )
+    readonly_fields = ("code", "min_minutes")
 
     def has_add_permission(self, request):
         return False
@@ -185,10 +197,7 @@ class ConsentVersionAdmin(admin.ModelAdmin):
         )
 
 
-class ProgressNoteAddendumInline(admin.TabularInline):
-    model = ProgressNoteAddendum
-    fields = ("author", "created_at", "text")
-    readonly_fields = fields
+class _ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -199,8 +208,40 @@ class ProgressNoteAddendumInline(admin.TabularInline):
         return False
 
 
+class _ReadOnlyAudited(admin.ModelAdmin):
+    """Shown, never added, changed or deleted here (superusers included); every view of the
+    patient's record is audited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def patient_id_of(self, obj):
+        return obj.patient_id
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            record(
+                user=request.user, action=Action.VIEW, patient_id=self.patient_id_of(obj), obj=obj
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class ProgressNoteAddendumInline(_ReadOnlyInline):
+    model = ProgressNoteAddendum
+    fields = ("author", "created_at", "text")
+    readonly_fields = fields
+
+
 @admin.register(ProgressNote)
-class ProgressNoteAdmin(admin.ModelAdmin):
+class ProgressNoteAdmin(_ReadOnlyAudited):
+    # Notes are written by their author on the notes page; here they are only read.
     list_display = ("id", "appointment", "author", "status", "signed_at")
     list_filter = ("status",)
     fields = (
@@ -216,18 +257,45 @@ class ProgressNoteAdmin(admin.ModelAdmin):
     readonly_fields = fields
     inlines = [ProgressNoteAddendumInline]
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        # Notes are written by their author on the notes page; here they are only read.
-        return False
+# --- Doses: the Schedule III record, read only ----------------------------------------------------
+# Doses are charted at the chair side through `sessions.dosing`; here an administrator (or an
+# inspector's request) reads the controlled-substance record and its amendments. Nobody adds,
+# changes or deletes a dose here, superusers included: a correction is an amendment, made on the
+# dosing page with a reason.
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+DOSE_RECORD_FIELDS = (
+    "status",
+    "drug",
+    "route",
+    "dose_mg",
+    "ordered_by",
+    *SCHEDULE_III_LINES,
+    "waste_witness",
+    "waste_witnessed_at",
+    "administered_by",
+    "started_at",
+    "ended_at",
+)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        note = self.get_object(request, object_id)
-        if note is not None:
-            record(user=request.user, action=Action.VIEW, patient_id=note.patient_id, obj=note)
-        return super().change_view(request, object_id, form_url, extra_context)
+
+class AdministrationAmendmentInline(_ReadOnlyInline):
+    model = AdministrationAmendment
+    fields = ("at", "by", "reason", *SCHEDULE_III_LINES, "waste_witness")
+    readonly_fields = fields
+
+
+@admin.register(Dose)
+class DoseAdmin(_ReadOnlyAudited):
+    # No patient names in the admin: a dose is listed by its id and lines.
+    list_display = ("id", "status", "drug", "route", "dose_mg", "lot", "started_at")
+    list_filter = ("status", "drug")
+    fields = DOSE_RECORD_FIELDS
+    readonly_fields = DOSE_RECORD_FIELDS
+    inlines = [AdministrationAmendmentInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("course")
+
+    def patient_id_of(self, obj):
+        return obj.course.patient_id

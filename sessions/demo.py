@@ -15,10 +15,11 @@ records would be.
 
 from datetime import date, time, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from patients import phases
-from patients.models import Patient
+from patients.models import Patient, PhaseChange, TreatmentCourse
 from sessions.booking import rules as scheduling
 from sessions.booking import selectors
 from sessions.booking.services import appointment_book
@@ -44,6 +45,20 @@ HOURS = {
     "therapist2": [(range(4), "09:00", "17:00")],
     "prescriber": [(range(5), "08:00", "16:00")],
 }
+
+
+def enter_treatment_as_history(course: TreatmentCourse, *, by, reason: str) -> TreatmentCourse:
+    """History for the demo: a course whose first dose was given before the clinic's records
+    begin. Only a dose start moves a course into treatment, and there is no dose to start, so
+    the phase and its `PhaseChange` are written directly, in one transaction, as an import of
+    past records would be (PostgreSQL's trigger wants the row with the phase)."""
+    with transaction.atomic():
+        PhaseChange.objects.create(
+            course=course, from_phase=course.phase, to_phase=phases.TREATMENT, by=by, reason=reason
+        )
+        TreatmentCourse.objects.filter(pk=course.pk).update(phase=phases.TREATMENT)
+    course.phase = phases.TREATMENT
+    return course
 
 
 def _hours(users):

@@ -168,6 +168,17 @@ def signed_in(client):
     return sign_in
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_in_process():
+    """A task queued after a commit (a dose finished → book its follow-up) runs in the test's
+    process, as in `make demo`; tests of the real worker turn this off (`tests/workers.py`)."""
+    from kap_clinic.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Production hashing costs ~0.3 s a user; tests create many users.
@@ -176,20 +187,20 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def screening_policy(db):
-    """The active clinic policy (v2 after the migrations: v1's screening numbers plus dosing),
-    re-created when a transactional test emptied the table."""
+    """The active clinic policy (v3 after the migrations: v1's screening numbers plus the dosing
+    numbers and plausible weights), re-created when a transactional test emptied the table."""
     from django.utils import timezone
 
     from screening.models import ScreeningPolicy
     from screening.rules import POLICY_V1_DATA
-    from sessions.dosing.rules import DOSING_V1_DATA
+    from sessions.dosing.policy import DOSING_V3_DATA
 
     active = ScreeningPolicy.objects.filter(active=True).first()
     if active is not None:
         return active
     return ScreeningPolicy.objects.create(
-        label="v2",
-        data={**POLICY_V1_DATA, "label": "v2", "dosing": DOSING_V1_DATA},
+        label="v3",
+        data={**POLICY_V1_DATA, "label": "v3", "dosing": DOSING_V3_DATA},
         status="published",
         active=True,
         published_at=timezone.now(),
@@ -213,3 +224,7 @@ def appointment_types(db):
     from tests.sessions.factories import restore_appointment_types
 
     restore_appointment_types()
+
+
+# Real Celery workers (tests/workers.py); imported last: that module uses `service_missing`.
+from tests.workers import redis_up, start_worker  # noqa: E402, F401

@@ -175,12 +175,18 @@ def _check_people_and_place(*, patient, type_, clinician, room, staff) -> None:
             )
 
 
-def _times(start: datetime, minutes: int) -> tuple[datetime, datetime]:
+def _times(start: datetime, minutes: int, type_: AppointmentType) -> tuple[datetime, datetime]:
     if timezone.is_naive(start):
         raise ValueError("start must be an aware datetime")
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         raise SessionsError(
             f"An appointment lasts {MIN_MINUTES} to {MAX_MINUTES} minutes.", field="minutes"
+        )
+    if minutes < type_.min_minutes:
+        # Shorter would free the room and the clinician while the patient is still monitored.
+        raise SessionsError(
+            f"A {type_.name.lower()} appointment lasts at least {type_.min_minutes} minutes.",
+            field="minutes",
         )
     if start < timezone.now():
         raise SessionsError("An appointment cannot start in the past.", field="start")
@@ -212,7 +218,7 @@ def appointment_book(
     _check_people_and_place(
         patient=patient, type_=type_, clinician=clinician, room=room, staff=staff
     )
-    start, end = _times(start, minutes or type_.default_minutes)
+    start, end = _times(start, minutes or type_.default_minutes, type_)
     problem = _working_refusal(clinician, start, end)
     if problem:
         raise SessionsError(problem, field="start")
@@ -280,7 +286,7 @@ def appointment_reschedule(
         room=room,
         staff=staff_list,
     )
-    start, end = _times(start, minutes or appointment.minutes)
+    start, end = _times(start, minutes or appointment.minutes, appointment.type)
     problem = _working_refusal(clinician, start, end)
     if problem:
         raise SessionsError(problem, field="start")

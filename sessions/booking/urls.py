@@ -18,11 +18,6 @@ urlpatterns = [
         views.appointment_slots,
         name="appointment_slots",
     ),
-    path(
-        "patients/<uuid:patient_pk>/courses/<int:course_pk>/series/",
-        views.course_series,
-        name="course_series",
-    ),
     path("appointments/<int:appointment_pk>/", views.appointment_detail, name="appointment"),
     path(
         "appointments/<int:appointment_pk>/reschedule/",

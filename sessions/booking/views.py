@@ -89,6 +89,8 @@ def _proposal_context(patient, data, care_team, appointment=None) -> dict:
     minutes = chosen.get("minutes") or (
         appointment.minutes if appointment else type_.default_minutes
     )
+    # Never propose what the booking would refuse: no dosing slot shorter than its minimum.
+    minutes = max(minutes, type_.min_minutes)
     context["minutes"] = minutes
     context["room_missing"] = room is None and type_.needs_room
     context["slots"] = selectors.proposals(
@@ -344,9 +346,7 @@ def patient_appointments(request, patient_pk):
     partial = bool(request.headers.get("HX-Request"))
     return render(
         request,
-        "sessions/booking/_patient_appointments.html"
-        if partial
-        else "sessions/booking/patient_appointments.html",
+        f"sessions/booking/{'_' if partial else ''}patient_appointments.html",
         {
             "patient": patient,
             "upcoming": upcoming,

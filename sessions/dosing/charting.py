@@ -7,12 +7,12 @@ from audit.models import Action
 from audit.services import record
 from patients.access import Access, may
 from screening.selectors import active_policy
-from sessions.dosing import rules as dosing
+from sessions.dosing.policy import DosingPolicy
 from sessions.errors import SessionsError
 from sessions.models.doses import Dose
 
 
-def dosing_policy() -> tuple[str, dosing.DosingPolicy]:
+def dosing_policy() -> tuple[str, DosingPolicy]:
     """The active clinic policy's dosing numbers, with its label."""
     policy = active_policy()
     data = policy.data.get("dosing")
@@ -20,7 +20,7 @@ def dosing_policy() -> tuple[str, dosing.DosingPolicy]:
         raise SessionsError(
             f"The active clinic policy {policy.label} has no dosing section: publish one."
         )
-    return policy.label, dosing.DosingPolicy.from_dict(data)
+    return policy.label, DosingPolicy.from_dict(data)
 
 
 def lock_dose(dose: Dose, by, *, prescriber: bool = False) -> Dose:

@@ -2,10 +2,13 @@
 
 from django import forms
 
+from sessions.dosing.administration import MAX_MG
+from sessions.dosing.rules import DOSE_MG_LIMITS, VITAL_BOUNDS, WEIGHT_KG_LIMITS
 from sessions.models import AdverseEvent, ChecklistItem, Dose, VitalSigns
 
 
-def _number(label, low, high, **kwargs):
+def _number(label, name, **kwargs):
+    low, high = VITAL_BOUNDS[name]
     return forms.IntegerField(
         label=label,
         min_value=low,
@@ -13,6 +16,12 @@ def _number(label, low, high, **kwargs):
         required=False,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "form-control"}),
         **kwargs,
+    )
+
+
+def _mg(label, **kwargs):
+    return forms.DecimalField(
+        label=label, min_value=0, max_value=MAX_MG, max_digits=6, decimal_places=2, **kwargs
     )
 
 
@@ -25,13 +34,27 @@ class OrderForm(forms.Form):
     drug = forms.ChoiceField(choices=Dose.Drug.choices)
     route = forms.ChoiceField(choices=Dose.Route.choices)
     weight_kg = forms.DecimalField(
-        label="Weight today (kg)", min_value=20, max_value=400, decimal_places=1
+        label="Weight today (kg)",
+        min_value=WEIGHT_KG_LIMITS[0],
+        max_value=WEIGHT_KG_LIMITS[1],
+        max_digits=4,
+        decimal_places=1,
     )
     dose_mg = forms.DecimalField(
-        label="Dose (mg)", min_value=0.01, max_value=1000, decimal_places=2
+        label="Dose (mg)",
+        min_value=DOSE_MG_LIMITS[0],
+        max_value=DOSE_MG_LIMITS[1],
+        max_digits=6,
+        decimal_places=2,
     )
     order_text = forms.CharField(
         label="Order", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    weight_confirm_reason = forms.CharField(
+        label="Reason, if the weight is outside the plausible adult weight",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
     )
     range_confirm_reason = forms.CharField(
         label="Reason, if outside the policy's range",
@@ -47,11 +70,11 @@ class VitalsForm(forms.Form):
     moment = forms.ChoiceField(
         choices=VitalSigns.Moment.choices, widget=forms.Select(attrs={"class": "form-select"})
     )
-    systolic = _number("Sys", 40, 300)
-    diastolic = _number("Dia", 20, 200)
-    heart_rate = _number("HR", 20, 250)
-    spo2 = _number("SpO2", 50, 100)
-    respiratory_rate = _number("RR", 2, 60)
+    systolic = _number("Sys", "systolic")
+    diastolic = _number("Dia", "diastolic")
+    heart_rate = _number("HR", "heart_rate")
+    spo2 = _number("SpO2", "spo2")
+    respiratory_rate = _number("RR", "respiratory_rate")
 
 
 class StartForm(forms.Form):
@@ -73,16 +96,24 @@ class AdministrationForm(forms.Form):
     strength = forms.CharField(max_length=40, help_text="e.g. 50 mg/mL")
     lot = forms.CharField(max_length=40)
     expiry = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    quantity_drawn_mg = forms.DecimalField(label="Drawn (mg)", min_value=0, decimal_places=2)
-    quantity_given_mg = forms.DecimalField(label="Given (mg)", min_value=0, decimal_places=2)
-    quantity_wasted_mg = forms.DecimalField(
-        label="Wasted (mg)", min_value=0, decimal_places=2, required=False
-    )
+    quantity_drawn_mg = _mg("Drawn (mg)")
+    quantity_given_mg = _mg("Given (mg)")
+    quantity_wasted_mg = _mg("Wasted (mg)", required=False)
     witness_username = forms.CharField(
         label="Waste witness: username", required=False, max_length=150
     )
     witness_password = forms.CharField(
         label="Waste witness: password", required=False, widget=forms.PasswordInput, max_length=200
+    )
+
+
+class AmendmentForm(AdministrationForm):
+    """The corrected Schedule III lines in full, and why."""
+
+    reason = forms.CharField(
+        label="Why the record is corrected",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
     )
 
 

@@ -2,7 +2,7 @@
 limit, or a serious adverse event, alerts the care team at once; a serious event opens an incident
 report. Each write runs in one transaction on the locked dose row (`charting.lock_dose`)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -27,15 +27,14 @@ def alert_care_team(
         for m in patient.care_team.select_related("clinician")
         if m.clinician.role == Role.PRESCRIBER
     }
-    for recipient in recipients:
-        alert_raise(
-            patient=patient,
-            recipient=recipient,
-            kind=kind,
-            severity=severity,
-            message=message,
-            by=by,
-        )
+    alert_raise(  # one routing: alert_raise keeps it inside the access policy
+        patient=patient,
+        recipients=recipients,
+        kind=kind,
+        severity=severity,
+        message=message,
+        by=by,
+    )
 
 
 @transaction.atomic
@@ -51,35 +50,62 @@ def vitals_record(
     spo2=None,
     respiratory_rate=None,
 ) -> VitalSigns:
-    """One row of the vitals grid. A value past an alert limit is flagged and raises an alert."""
+    """One row of the vitals grid. A value past an alert limit is flagged and raises an alert,
+    before the start as well as during the dose."""
     dose = lock_dose(dose, by)
     if dose.status in (Dose.Status.INTEGRATED,):
         raise SessionsError("This dose is closed.")
+    if moment not in VitalSigns.Moment.values:
+        raise SessionsError("Choose when the reading was taken.", field="moment")
+    values = {
+        "systolic": systolic,
+        "diastolic": diastolic,
+        "heart_rate": heart_rate,
+        "spo2": spo2,
+        "respiratory_rate": respiratory_rate,
+    }
+    _check_values(values)
     if (systolic is None) != (diastolic is None):
         raise SessionsError("Enter both systolic and diastolic.", field="diastolic")
-    if systolic is not None and not 0 < diastolic < systolic:
+    if systolic is not None and not diastolic < systolic:
         raise SessionsError("The diastolic must be below the systolic.", field="diastolic")
-    if not any(v is not None for v in (systolic, heart_rate, spo2, respiratory_rate)):
+    if not any(v is not None for v in values.values()):
         raise SessionsError("Enter at least one vital sign.")
+    now = timezone.now()
+    taken_at = taken_at or now
+    if taken_at > now + timedelta(minutes=1):
+        raise SessionsError("A reading cannot be taken in the future.")
+    if dose.started_at and taken_at < dose.started_at:
+        # The start was judged on the readings before it; they are closed once it started.
+        raise SessionsError("A reading cannot be dated before the dose started.")
     _, policy = dosing_policy()
-    values = dosing.Vitals(systolic, diastolic, heart_rate, spo2, respiratory_rate)
-    alerts = dosing.vital_alerts(values, policy)
+    alerts = dosing.vital_alerts(dosing.Vitals(**values), policy)
     row = VitalSigns.objects.create(
         dose=dose,
         moment=moment,
-        taken_at=taken_at or timezone.now(),
-        systolic=systolic,
-        diastolic=diastolic,
-        heart_rate=heart_rate,
-        spo2=spo2,
-        respiratory_rate=respiratory_rate,
-        alerts=[name for name, _ in alerts],
+        taken_at=taken_at,
+        alerts=[n for n, _ in alerts],
         taken_by=by,
+        **values,
     )
     audit_change(by, dose, row, moment=moment, alerts=row.alerts)
-    if alerts and dose.status == Dose.Status.STARTED:
+    if alerts:
         alert_care_team(dose, by, "Dosing vitals: " + "; ".join(text for _, text in alerts) + ".")
     return row
+
+
+def _check_values(values: dict) -> None:
+    """Whole numbers a person could have; anything else (NaN, 1e9, a fraction) is a typing
+    error named on its field."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        low, high = dosing.VITAL_BOUNDS[name]
+        label = dosing.VITAL_LABELS[name]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SessionsError(f"{label} must be a whole number.", field=name)
+        if not low <= value <= high:
+            raise SessionsError(f"{label} must be between {low} and {high}.", field=name)
 
 
 @transaction.atomic

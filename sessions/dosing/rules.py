@@ -1,154 +1,55 @@
 """The dosing rules of the clinic policy: dose ranges, pre-dose blood pressure, in-session alert
-limits and discharge criteria (CLINICAL.md, "Dosing and monitoring").
+limits, plausible values and discharge criteria (CLINICAL.md, "Dosing and monitoring").
 
-Pure: no Django. The numbers come from the clinic policy's `dosing` section (versioned data, see
-`DOSING_V1_DATA`); the dosing services ask these functions and record the answers.
+Pure: no Django. The numbers come from the clinic policy's `dosing` section (versioned data, read
+by `sessions.dosing.policy.DosingPolicy`); the dosing services ask these functions and record the
+answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-DRUGS = ("ketamine", "esketamine")
-ROUTES = ("iv", "im", "sublingual", "intranasal")
-ROUTE_LABELS = {
-    "iv": "IV infusion",
-    "im": "IM injection",
-    "sublingual": "Sublingual lozenge",
-    "intranasal": "Intranasal spray",
-}
+from sessions.dosing.policy import DosingPolicy
 
-# CLINICAL.md's values, copied literally by the data migration that publishes them.
-DOSING_V1_DATA: dict[str, Any] = {
-    "dose_ranges": [
-        {
-            "drug": "ketamine",
-            "route": "iv",
-            "min_mg_per_kg": "0.1",
-            "max_mg_per_kg": "1.0",
-            "note": "over 40 min; 0.5 mg/kg typical",
-        },
-        {"drug": "ketamine", "route": "im", "min_mg_per_kg": "0.25", "max_mg_per_kg": "1.0"},
-        {
-            "drug": "ketamine",
-            "route": "sublingual",
-            "min_mg_per_kg": "1.0",
-            "max_mg_per_kg": "3.0",
-            "max_mg": "300",
-        },
-        {
-            "drug": "esketamine",
-            "route": "intranasal",
-            "fixed_mg": ["56", "84"],
-            "fixed_mg_from_age": {"age": 65, "fixed_mg": ["28"]},
-        },
-    ],
-    "pre_dose": {
-        "no_dose_systolic": 160,
-        "no_dose_diastolic": 100,
-        "confirm_systolic": 140,
-        "confirm_diastolic": 90,
-    },
-    "alert_limits": {
-        "systolic_at_or_above": 180,
-        "diastolic_at_or_above": 110,
-        "heart_rate_above": 120,
-        "heart_rate_below": 50,
-        "spo2_below": 92,
-        "respiratory_rate_below": 10,
-    },
-    "discharge": {"within_mmhg_of_baseline": 20, "min_monitoring_minutes": 120},
-    "vitals_every_minutes": 15,
-}
+# What no person weighs and no dose is: a typing error, refused whatever the reason.
+WEIGHT_KG_LIMITS = (Decimal("1"), Decimal("700"))
+DOSE_MG_LIMITS = (Decimal("0.01"), Decimal("1000"))
 
 
-class DosingPolicyError(ValueError):
-    pass
+def decimal_value(value, *, label: str, low, high, places: int, unit: str = "") -> Decimal:
+    """`value` as a finite Decimal within [low, high] with at most `places` decimals; otherwise
+    ValueError with a sentence naming `label`. NaN and infinities are refused before any
+    comparison (comparing a NaN Decimal raises InvalidOperation)."""
+    unit = f" {unit}" if unit else ""
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (ArithmeticError, ValueError, TypeError):
+        raise ValueError(f"{label} must be a number.") from None
+    if isinstance(value, bool) or not number.is_finite():
+        raise ValueError(f"{label} must be a number.")
+    if not Decimal(low) <= number <= Decimal(high):
+        raise ValueError(f"{label} must be between {low} and {high}{unit}.")
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(f"{label} takes at most {places} decimal places.")
+    return number
 
 
-@dataclass(frozen=True)
-class DoseRange:
-    drug: str
-    route: str
-    min_mg_per_kg: Decimal | None = None
-    max_mg_per_kg: Decimal | None = None
-    max_mg: Decimal | None = None
-    fixed_mg: tuple[Decimal, ...] = ()
-    older_age: int | None = None  # from this age, `older_fixed_mg` is allowed too
-    older_fixed_mg: tuple[Decimal, ...] = ()
-    note: str = ""
-
-    def describe(self) -> str:
-        if self.fixed_mg:
-            text = " or ".join(f"{mg} mg" for mg in self.fixed_mg) + " fixed"
-            if self.older_age is not None:
-                extra = " or ".join(f"{mg} mg" for mg in self.older_fixed_mg)
-                text += f"; {extra} allowed from age {self.older_age}"
-            return text
-        text = f"{self.min_mg_per_kg}–{self.max_mg_per_kg} mg/kg"
-        return text + (f", never above {self.max_mg} mg" if self.max_mg is not None else "")
+def mg_text(value: Decimal) -> str:
+    """35.00 → "35", 12.50 → "12.5": quantities as people write them."""
+    return format(Decimal(value).normalize(), "f")
 
 
-@dataclass(frozen=True)
-class DosingPolicy:
-    ranges: tuple[DoseRange, ...]
-    no_dose_systolic: int
-    no_dose_diastolic: int
-    confirm_systolic: int
-    confirm_diastolic: int
-    alert_limits: Mapping[str, int] = field(hash=False)
-    within_mmhg_of_baseline: int = 20
-    min_monitoring_minutes: int = 120
-    vitals_every_minutes: int = 15
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> DosingPolicy:
-        try:
-            ranges = []
-            for item in data["dose_ranges"]:
-                older = item.get("fixed_mg_from_age") or {}
-                ranges.append(
-                    DoseRange(
-                        drug=item["drug"],
-                        route=item["route"],
-                        min_mg_per_kg=_dec(item.get("min_mg_per_kg")),
-                        max_mg_per_kg=_dec(item.get("max_mg_per_kg")),
-                        max_mg=_dec(item.get("max_mg")),
-                        fixed_mg=tuple(Decimal(str(v)) for v in item.get("fixed_mg", ())),
-                        older_age=older.get("age"),
-                        older_fixed_mg=tuple(Decimal(str(v)) for v in older.get("fixed_mg", ())),
-                        note=item.get("note", ""),
-                    )
-                )
-            pre, limits, discharge = data["pre_dose"], data["alert_limits"], data["discharge"]
-            return cls(
-                ranges=tuple(ranges),
-                no_dose_systolic=int(pre["no_dose_systolic"]),
-                no_dose_diastolic=int(pre["no_dose_diastolic"]),
-                confirm_systolic=int(pre["confirm_systolic"]),
-                confirm_diastolic=int(pre["confirm_diastolic"]),
-                alert_limits={key: int(value) for key, value in limits.items()},
-                within_mmhg_of_baseline=int(discharge["within_mmhg_of_baseline"]),
-                min_monitoring_minutes=int(discharge["min_monitoring_minutes"]),
-                vitals_every_minutes=int(data.get("vitals_every_minutes", 15)),
-            )
-        except (KeyError, TypeError, ValueError, ArithmeticError) as error:
-            raise DosingPolicyError(
-                f"The dosing policy is incomplete or invalid: {error}"
-            ) from None
-
-    def range_for(self, drug: str, route: str) -> DoseRange | None:
-        return next((r for r in self.ranges if (r.drug, r.route) == (drug, route)), None)
-
-
-def _dec(value) -> Decimal | None:
-    return None if value is None else Decimal(str(value))
-
-
-DOSING_V1 = DosingPolicy.from_dict(DOSING_V1_DATA)
+def weight_problem(weight_kg: Decimal, policy: DosingPolicy) -> str | None:
+    """Why a prescriber must confirm this weight, or None when it is a plausible adult's."""
+    low, high = policy.weight_min_kg, policy.weight_max_kg
+    if low <= weight_kg <= high:
+        return None
+    return (
+        f"A weight of {mg_text(weight_kg)} kg is outside the plausible adult weight "
+        f"({mg_text(low)}–{mg_text(high)} kg): a prescriber confirms it with a reason."
+    )
 
 
 # --- Dose -----------------------------------------------------------------------------------------
@@ -276,43 +177,102 @@ def vital_alerts(vitals: Vitals, policy: DosingPolicy) -> list[tuple[str, str]]:
     ]
 
 
+# What a person's vital signs can be at all: outside these a value is a typing error, not a
+# reading (the alert limits above are the clinical ones).
+VITAL_BOUNDS = {
+    "systolic": (40, 300),
+    "diastolic": (20, 200),
+    "heart_rate": (20, 250),
+    "spo2": (50, 100),
+    "respiratory_rate": (2, 60),
+}
+VITAL_LABELS = {
+    "systolic": "Systolic",
+    "diastolic": "Diastolic",
+    "heart_rate": "Heart rate",
+    "spo2": "SpO2",
+    "respiratory_rate": "Respiratory rate",
+}
+
+
 @dataclass(frozen=True)
 class DischargeFacts:
-    baseline: Vitals  # the pre-dose reading
-    latest: Vitals  # the reading taken for discharge
+    baseline: Vitals | None  # the reading that cleared the start
+    latest: Vitals | None  # the latest reading taken after the start, whatever its label
     monitoring_minutes: int
     alert_and_oriented: bool
     walking_steadily: bool
     escort_present: bool
     no_driving_acknowledged: bool
+    administration_recorded: bool = True  # the Schedule III lines
 
 
-def discharge_problems(facts: DischargeFacts, policy: DosingPolicy) -> list[str]:
-    """Everything that still stands between the patient and discharge (empty: discharge)."""
+def _or_list(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _reading_problems(base: Vitals | None, now: Vitals | None, policy: DosingPolicy) -> list[str]:
+    """The latest reading after the start against the baseline that cleared it: blood pressure
+    within the margin and below the no-dose limit; heart rate, SpO2 and respiratory rate inside
+    the in-session alert limits. A full set is needed to judge it."""
+    if now is None:
+        return [
+            "Take a full set of vitals after the dose started (blood pressure, heart rate, SpO2,"
+            " respiratory rate)."
+        ]
     problems = []
-    base, now = facts.baseline, facts.latest
-    if now.systolic is None or now.diastolic is None:
-        problems.append("Take a discharge blood pressure.")
-    else:
+    missing = [
+        label
+        for label, value in (
+            ("blood pressure", now.systolic),
+            ("heart rate", now.heart_rate),
+            ("SpO2", now.spo2),
+            ("respiratory rate", now.respiratory_rate),
+        )
+        if value is None
+    ]
+    if missing:
+        problems.append(
+            f"The latest reading has no {_or_list(missing)}: take a full set of vitals for "
+            "discharge."
+        )
+    if now.systolic is not None and now.diastolic is not None:
         margin = policy.within_mmhg_of_baseline
-        for label, value, start in (
-            ("Systolic", now.systolic, base.systolic),
-            ("Diastolic", now.diastolic, base.diastolic),
-        ):
-            if start is not None and abs(value - start) > margin:
-                problems.append(
-                    f"{label} {value} is more than {margin} mmHg from the baseline {start}."
-                )
+        if base is None or base.systolic is None:
+            problems.append("No pre-dose reading cleared the start: there is no baseline.")
+        else:
+            for label, value, start in (
+                ("Systolic", now.systolic, base.systolic),
+                ("Diastolic", now.diastolic, base.diastolic),
+            ):
+                if abs(value - start) > margin:
+                    problems.append(
+                        f"{label} {value} is more than {margin} mmHg from the baseline {start}."
+                    )
         if pre_dose_band(now.systolic, now.diastolic, policy) == NO_DOSE:
             problems.append(
                 f"Blood pressure {now.systolic}/{now.diastolic} is not below the no-dose limit."
             )
+    others = Vitals(heart_rate=now.heart_rate, spo2=now.spo2, respiratory_rate=now.respiratory_rate)
+    problems += [
+        f"{text}: outside the in-session limits." for _, text in vital_alerts(others, policy)
+    ]
+    return problems
+
+
+def discharge_problems(facts: DischargeFacts, policy: DosingPolicy) -> list[str]:
+    """Everything that still stands between the patient and discharge (empty: discharge)."""
+    problems = _reading_problems(facts.baseline, facts.latest, policy)
     if facts.monitoring_minutes < policy.min_monitoring_minutes:
         problems.append(
             f"Monitored {facts.monitoring_minutes} min; at least "
             f"{policy.min_monitoring_minutes} min are required."
         )
     for ok, text in (
+        (
+            facts.administration_recorded,
+            "Record the Schedule III administration (strength, lot, quantities) first.",
+        ),
         (facts.alert_and_oriented, "The patient is not yet alert and oriented."),
         (facts.walking_steadily, "The patient is not yet walking steadily."),
         (facts.escort_present, "The named escort is not present."),

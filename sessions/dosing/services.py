@@ -17,9 +17,11 @@ from audit.services import record
 from patients import phases
 from patients.access import Access, may
 from patients.errors import PatientsError
-from patients.models import Alert
-from patients.services import course_change_phase
+from patients.models import Alert, TreatmentCourse
+from patients.services import course_change_phase, register_phase_guard
 from screening.intake import age_on
+from screening.selectors import policy_review_problem
+from sessions.booking.selectors import clinic_zone
 from sessions.consent import services as consent
 from sessions.dosing import rules as dosing
 from sessions.dosing.charting import audit_change, dosing_policy, lock_dose, require_status
@@ -31,6 +33,16 @@ from sessions.questionnaires import services as questionnaires
 from sessions.signals import dose_finished
 
 CHECKLIST = tuple(ChecklistItem.Item.values)
+
+
+@register_phase_guard(phases.TREATMENT)
+def first_dose_guard(course, by, reason: str) -> None:
+    """Registered with the course's phase service: a course enters treatment only from
+    `dose_start`, which marks the dose started before it moves the course."""
+    if not Dose.objects.filter(course=course, status=Dose.Status.STARTED).exists():
+        raise PatientsError(
+            "A course enters treatment when its first dose starts: start it on the dosing chart."
+        )
 
 
 @transaction.atomic
@@ -68,6 +80,16 @@ def checklist_check(*, by, dose: Dose, item: str, note: str = "") -> ChecklistIt
     return checked
 
 
+def _number(value, field: str, label: str, limits, places: int, unit: str) -> Decimal:
+    low, high = limits
+    try:
+        return dosing.decimal_value(
+            value, label=label, low=low, high=high, places=places, unit=unit
+        )
+    except ValueError as error:
+        raise SessionsError(str(error), field=field) from None
+
+
 @transaction.atomic
 def dose_order(
     *,
@@ -75,44 +97,72 @@ def dose_order(
     dose: Dose,
     drug: str,
     route: str,
-    dose_mg: Decimal,
-    weight_kg: Decimal,
+    dose_mg,
+    weight_kg,
     order_text: str = "",
     range_confirm_reason: str = "",
+    weight_confirm_reason: str = "",
 ) -> Dose:
-    """The prescriber's order, checked against the policy's range for the drug and route:
-    outside it (or with no range) the prescriber confirms with a reason."""
+    """The prescriber's order, checked against the policy: a weight outside the plausible adult
+    range, or a dose outside the range for the drug and route (or with no range), only with the
+    prescriber's reason. Impossible numbers (NaN, 5,000 kg) are refused whatever the reason."""
     dose = lock_dose(dose, by, prescriber=True)
     require_status(dose, Dose.Status.BOOKED, doing="be ordered again")
+    if drug not in Dose.Drug.values:
+        raise SessionsError("Choose a drug from the list.", field="drug")
+    if route not in Dose.Route.values:
+        raise SessionsError("Choose a route from the list.", field="route")
+    weight_kg = _number(weight_kg, "weight_kg", "Weight", dosing.WEIGHT_KG_LIMITS, 1, "kg")
+    dose_mg = _number(dose_mg, "dose_mg", "Dose", dosing.DOSE_MG_LIMITS, 2, "mg")
     label, policy = dosing_policy()
+    weight_reason = (weight_confirm_reason or "").strip()
+    weight_problem = dosing.weight_problem(weight_kg, policy)
+    if weight_problem and not weight_reason:
+        raise SessionsError(weight_problem, field="weight_confirm_reason")
     age = age_on(dose.course.patient.date_of_birth, timezone.localdate())
-    try:
-        check = dosing.check_dose(
-            drug=drug, route=route, dose_mg=dose_mg, weight_kg=weight_kg, age=age, policy=policy
-        )
-    except ValueError as error:
-        raise SessionsError("Dose and weight must be above zero.", field="dose_mg") from error
+    check = dosing.check_dose(
+        drug=drug, route=route, dose_mg=dose_mg, weight_kg=weight_kg, age=age, policy=policy
+    )
     reason = (range_confirm_reason or "").strip()
     if not check.within_range and not reason:
         raise SessionsError(
             f"{check.message} Confirm with a reason to order it.", field="range_confirm_reason"
         )
     dose.drug, dose.route, dose.dose_mg, dose.weight_kg = drug, route, dose_mg, weight_kg
-    dose.mg_per_kg, dose.order_text = check.mg_per_kg, order_text.strip()
+    dose.mg_per_kg, dose.order_text = check.mg_per_kg, (order_text or "").strip()
     dose.range_confirm_reason = "" if check.within_range else reason
+    dose.weight_confirm_reason = weight_reason if weight_problem else ""
     dose.ordered_by, dose.ordered_at, dose.policy_label = by, timezone.now(), label
     dose.save()
     audit_change(by, dose, ordered=True, within_range=check.within_range)
     return dose
 
 
-def _previous_dose(dose: Dose) -> Dose | None:
+def start_reading(dose: Dose, at: datetime) -> VitalSigns | None:
+    """The latest blood pressure taken before `at`, whatever its label: the reading the pre-dose
+    band reads, and the baseline discharge compares with."""
     return (
-        Dose.objects.filter(course__patient=dose.course.patient, started_at__isnull=False)
-        .exclude(pk=dose.pk)
-        .order_by("-started_at")
+        dose.vitals.filter(systolic__isnull=False, taken_at__lte=at)
+        .order_by("-taken_at", "-id")
         .first()
     )
+
+
+def _appointment_problems(dose: Dose, at: datetime) -> list[str]:
+    appointment, problems = dose.appointment, []
+    if appointment.status != Appointment.Status.BOOKED:
+        problems.append(
+            f"The appointment is {appointment.get_status_display().lower()}: a dose starts only "
+            "on a booked appointment."
+        )
+    zone = clinic_zone()
+    day, today = (timezone.localtime(t, zone).date() for t in (appointment.start, at))
+    if day != today:
+        problems.append(
+            f"The appointment is on {day:%a %b} {day.day}, not today: a dose starts on its "
+            "appointment's day."
+        )
+    return problems
 
 
 def start_problems(
@@ -126,7 +176,7 @@ def start_problems(
     """Everything that stands between this dose and its start (DESIGN.md's start guard)."""
     at = at or timezone.now()
     patient = dose.course.patient
-    problems = []
+    problems = _appointment_problems(dose, at)
     missing = set(CHECKLIST) - set(dose.checklist.values_list("item", flat=True))
     if missing:
         labels = [ChecklistItem.Item(item).label for item in CHECKLIST if item in missing]
@@ -137,17 +187,25 @@ def start_problems(
         consent.consent_problem(patient),
         preparation.preparation_problem(dose.course),
         questionnaires.recent_questionnaires_problem(patient, at),
+        policy_review_problem(dose.course),
     ):
         if problem:
             problems.append(problem)
+    if preparation.escort_for(dose.course) is None:
+        problems.append("Name the escort who takes the patient home on the preparation record.")
     if (
         Alert.objects.filter(patient=patient, kind=Alert.Kind.SAFETY)
         .exclude(status=Alert.Status.RESOLVED)
         .exists()
     ):
         problems.append("An unresolved safety alert blocks the dose: resolve it first.")
-    problems.extend(_bp_problems(dose, by, bp_confirm_reason))
-    previous = _previous_dose(dose)
+    problems.extend(_bp_problems(start_reading(dose, at), by, bp_confirm_reason))
+    others = Dose.objects.filter(course__patient=patient).exclude(pk=dose.pk)
+    if others.filter(status=Dose.Status.STARTED).exists():
+        problems.append(
+            "The patient's previous dose is still in progress: discharge it or end it early first."
+        )
+    previous = others.filter(started_at__isnull=False).order_by("-started_at").first()
     explained = by.role == Role.PRESCRIBER and previous_dose_reason.strip()
     if previous and previous.status != Dose.Status.INTEGRATED and not explained:
         problems.append(
@@ -156,12 +214,7 @@ def start_problems(
     return problems
 
 
-def _bp_problems(dose: Dose, by, reason: str) -> list[str]:
-    reading = (
-        dose.vitals.filter(moment=VitalSigns.Moment.PRE_DOSE, systolic__isnull=False)
-        .order_by("-taken_at", "-id")
-        .first()
-    )
+def _bp_problems(reading: VitalSigns | None, by, reason: str) -> list[str]:
     if reading is None:
         return ["Take a seated pre-dose blood pressure."]
     _, policy = dosing_policy()
@@ -182,15 +235,23 @@ def dose_start(
     *, by, dose: Dose, bp_confirm_reason: str = "", previous_dose_reason: str = ""
 ) -> Dose:
     dose = lock_dose(dose, by)
+    # Two doses of one course starting at once queue here, so the second sees the first.
+    TreatmentCourse.objects.select_for_update().get(pk=dose.course_id)
     require_status(dose, Dose.Status.BOOKED, doing="start")
+    now = timezone.now()
     problems = start_problems(
-        dose, by, bp_confirm_reason=bp_confirm_reason, previous_dose_reason=previous_dose_reason
+        dose,
+        by,
+        bp_confirm_reason=bp_confirm_reason,
+        previous_dose_reason=previous_dose_reason,
+        at=now,
     )
     if problems:
         raise SessionsError(" ".join(problems))
     if dose.course.phase not in (phases.PREPARATION, phases.TREATMENT, phases.MAINTENANCE):
         raise SessionsError("Doses are given in preparation (the first), treatment or maintenance.")
-    dose.status, dose.started_at, dose.started_by = Dose.Status.STARTED, timezone.now(), by
+    dose.status, dose.started_at, dose.started_by = Dose.Status.STARTED, now, by
+    dose.start_reading = start_reading(dose, now)
     if bp_confirm_reason.strip() or previous_dose_reason.strip():
         dose.confirmed_by = by
     dose.bp_confirm_reason = bp_confirm_reason.strip()
@@ -214,8 +275,14 @@ def dose_start(
 @transaction.atomic
 def dose_update_notes(*, by, dose: Dose, dissociation=None, setting_notes: str = "") -> Dose:
     dose = lock_dose(dose, by)
-    if dissociation is not None and not 0 <= dissociation <= 10:
-        raise SessionsError("Dissociation is rated 0 to 10.", field="dissociation")
+    if dissociation is not None and (
+        isinstance(dissociation, bool)
+        or not isinstance(dissociation, int)
+        or not 0 <= dissociation <= 10
+    ):
+        raise SessionsError(
+            "Dissociation is rated 0 to 10, in whole numbers.", field="dissociation"
+        )
     dose.dissociation, dose.setting_notes = dissociation, setting_notes.strip()
     dose.save(update_fields=["dissociation", "setting_notes"])
     audit_change(by, dose, notes=True)
@@ -233,6 +300,14 @@ def _finish(dose: Dose, by) -> None:
     transaction.on_commit(lambda: dose_finished.send(sender=Dose, dose_id=dose_id))
 
 
+def _vitals(row: VitalSigns | None) -> dosing.Vitals | None:
+    if row is None:
+        return None
+    return dosing.Vitals(
+        row.systolic, row.diastolic, row.heart_rate, row.spo2, row.respiratory_rate
+    )
+
+
 @transaction.atomic
 def dose_discharge(
     *,
@@ -245,20 +320,19 @@ def dose_discharge(
 ) -> Dose:
     dose = lock_dose(dose, by)
     require_status(dose, Dose.Status.STARTED, doing="be discharged")
-    rows = list(dose.vitals.filter(systolic__isnull=False).order_by("taken_at", "id"))
-    baseline = next((r for r in rows if r.moment == VitalSigns.Moment.PRE_DOSE), None)
-    latest = next((r for r in reversed(rows) if r.moment == VitalSigns.Moment.DISCHARGE), None)
+    baseline = dose.start_reading or start_reading(dose, dose.started_at)
+    # The latest reading taken after the start, whatever its label.
+    latest = dose.vitals.filter(taken_at__gt=dose.started_at).order_by("-taken_at", "-id").first()
     _, policy = dosing_policy()
     facts = dosing.DischargeFacts(
-        baseline=dosing.Vitals(baseline.systolic, baseline.diastolic)
-        if baseline
-        else dosing.Vitals(),
-        latest=dosing.Vitals(latest.systolic, latest.diastolic) if latest else dosing.Vitals(),
+        baseline=_vitals(baseline),
+        latest=_vitals(latest),
         monitoring_minutes=int((timezone.now() - dose.started_at).total_seconds() // 60),
         alert_and_oriented=alert_and_oriented,
         walking_steadily=walking_steadily,
         escort_present=escort_present,
         no_driving_acknowledged=no_driving_acknowledged,
+        administration_recorded=dose.quantity_given_mg is not None,
     )
     problems = dosing.discharge_problems(facts, policy)
     if problems:

@@ -22,6 +22,7 @@ from sessions.dosing.charts import vitals_svg
 from sessions.dosing.forms import (
     AdministrationForm,
     AdverseEventForm,
+    AmendmentForm,
     ChecklistForm,
     DischargeForm,
     EndEarlyForm,
@@ -31,7 +32,15 @@ from sessions.dosing.forms import (
     VitalsForm,
 )
 from sessions.errors import SessionsError
-from sessions.models import AdverseEvent, Appointment, ChecklistItem, Dose, VitalSigns
+from sessions.models import (
+    AdministrationAmendment,
+    AdverseEvent,
+    Appointment,
+    ChecklistItem,
+    Dose,
+    VitalSigns,
+)
+from sessions.models.doses import SCHEDULE_III_LINES
 
 # action → (form, service); the service takes by=, dose= and the form's cleaned data.
 ACTIONS = {
@@ -40,6 +49,7 @@ ACTIONS = {
     "vitals": (VitalsForm, monitoring.vitals_record),
     "start": (StartForm, doses.dose_start),
     "administration": (AdministrationForm, administration.administration_record),
+    "amend": (AmendmentForm, administration.administration_amend),
     "event": (AdverseEventForm, monitoring.adverse_event_record),
     "notes": (NotesForm, doses.dose_update_notes),
     "discharge": (DischargeForm, doses.dose_discharge),
@@ -60,6 +70,7 @@ def dose_page_data(dose_pk) -> Dose:
             "started_by",
             "discharged_by",
             "confirmed_by",
+            "start_reading",
         )
         .prefetch_related(
             Prefetch("checklist", queryset=ChecklistItem.objects.select_related("checked_by")),
@@ -67,6 +78,10 @@ def dose_page_data(dose_pk) -> Dose:
             Prefetch(
                 "adverse_events",
                 queryset=AdverseEvent.objects.select_related("recorded_by", "incident"),
+            ),
+            Prefetch(
+                "amendments",
+                queryset=AdministrationAmendment.objects.select_related("by", "waste_witness"),
             ),
         )
         .get(pk=dose_pk)
@@ -90,6 +105,7 @@ def _context(dose: Dose) -> dict:
             (item, label, checked.get(item)) for item, label in ChecklistItem.Item.choices
         ],
         "events": list(dose.adverse_events.all()),
+        "amendments": list(dose.amendments.all()),
     }
 
 
@@ -123,6 +139,13 @@ def dose_page(request, dose_pk, bound=None, error=None, status=200):
         prefix="notes",
         initial={"dissociation": dose.dissociation, "setting_notes": dose.setting_notes},
     )
+    if dose.is_finished:
+        # A correction starts from the record in force: the latest amendment, or the original.
+        current = (list(dose.amendments.all()) or [dose])[-1]
+        forms["amend"] = AmendmentForm(
+            prefix="amend",
+            initial={name: getattr(current, name) for name in SCHEDULE_III_LINES},
+        )
     if bound is not None:
         forms[bound.prefix] = bound
     context = _context(dose)

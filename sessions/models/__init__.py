@@ -13,6 +13,7 @@ from sessions.models.booking import (
 )
 from sessions.models.consent import ConsentSignature, ConsentVersion, ConsentWithdrawal
 from sessions.models.doses import (
+    AdministrationAmendment,
     AdverseEvent,
     ChecklistItem,
     Dose,
@@ -30,6 +31,7 @@ from sessions.models.preparation import PreparationRecord
 
 __all__ = [
     "INACTIVE",
+    "AdministrationAmendment",
     "AdverseEvent",
     "Appointment",
     "AppointmentType",

@@ -130,6 +130,11 @@ class AppointmentType(models.Model):
     code = models.CharField(max_length=16, choices=Code.choices, unique=True)
     name = models.CharField(max_length=60)
     default_minutes = models.PositiveSmallIntegerField()
+    # The shortest booking the clinic allows (dosing: the checks, the dose and 120 minutes of
+    # monitoring); set by a data migration and read-only in the admin.
+    min_minutes = models.PositiveSmallIntegerField(
+        default=0, editable=False, help_text="The shortest this appointment may be booked."
+    )
     needs_room = models.BooleanField(
         default=True, help_text="Off when the appointment may be held by telehealth."
     )
@@ -143,10 +148,25 @@ class AppointmentType(models.Model):
                 condition=Q(default_minutes__gte=5, default_minutes__lte=600),
                 name="appointment_type_length_sane",
             ),
+            models.CheckConstraint(
+                condition=Q(default_minutes__gte=models.F("min_minutes")),
+                name="appointment_type_default_at_least_minimum",
+                violation_error_message="The default length must be at least its minimum.",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        # The admin's form leaves the read-only minimum out, so the constraint alone is not asked.
+        if self.default_minutes is not None and self.default_minutes < self.min_minutes:
+            raise ValidationError(
+                {
+                    "default_minutes": "The default length must be at least its minimum "
+                    f"({self.min_minutes} minutes)."
+                }
+            )
 
 
 # Cancelled and no-show appointments hold nobody's time: their slot may be booked again.

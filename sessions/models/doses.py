@@ -8,10 +8,90 @@ Each dose goes booked → started → discharged | ended early → integrated, o
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Round
+from django.db.models.lookups import Exact
 
+from sessions.errors import SessionsError
 from sessions.models.booking import Appointment
 
 _USER = settings.AUTH_USER_MODEL
+
+# The Schedule III lines a person types (on the dose, and in full on each amendment).
+SCHEDULE_III_LINES = (
+    "strength",
+    "lot",
+    "expiry",
+    "quantity_drawn_mg",
+    "quantity_given_mg",
+    "quantity_wasted_mg",
+)
+# The order and the Schedule III record (attribute names): frozen once the dose is discharged or
+# ended early (the PostgreSQL trigger of migration 0005 lists the same columns).
+RECORD_FIELDS = (
+    "drug",
+    "route",
+    "dose_mg",
+    "started_at",
+    *SCHEDULE_III_LINES,
+    "waste_witness_id",
+    "waste_witnessed_at",
+    "administered_by_id",
+)
+FROZEN_MESSAGE = (
+    "The Schedule III record is frozen once the dose is discharged or ended early: "
+    "add an amendment instead."
+)
+
+
+def quantity_constraints(prefix: str, *, given_within_order: bool) -> list:
+    """Drawn = given + wasted, both drawn and given above zero, waste witnessed, and (on the
+    dose) never more given than ordered: the database holds what the service checks."""
+    # Spelled out with IS NOT NULL: a CHECK whose comparison meets a NULL passes.
+    empty = Q(
+        quantity_drawn_mg__isnull=True,
+        quantity_given_mg__isnull=True,
+        quantity_wasted_mg__isnull=True,
+    )
+    # Rounded to the field's places: SQLite compares decimals as floats (10.1 + 2.2).
+    balanced = Exact(
+        Round(
+            models.F("quantity_drawn_mg")
+            - models.F("quantity_given_mg")
+            - models.F("quantity_wasted_mg"),
+            2,
+        ),
+        0,
+    )
+    lines = Q(
+        balanced,
+        quantity_drawn_mg__isnull=False,
+        quantity_given_mg__isnull=False,
+        quantity_wasted_mg__isnull=False,
+        quantity_drawn_mg__gt=0,
+        quantity_given_mg__gt=0,
+        quantity_wasted_mg__gte=0,
+    )
+    checks = [
+        models.CheckConstraint(
+            condition=empty | lines,
+            name=f"{prefix}_drawn_is_given_plus_wasted",
+        ),
+        models.CheckConstraint(
+            condition=Q(quantity_wasted_mg__isnull=True)
+            | Q(quantity_wasted_mg=0)
+            | Q(waste_witness__isnull=False),
+            name=f"{prefix}_waste_witnessed",
+        ),
+    ]
+    if given_within_order:
+        checks.append(
+            models.CheckConstraint(
+                condition=Q(quantity_given_mg__isnull=True)
+                | Q(dose_mg__isnull=False, quantity_given_mg__lte=models.F("dose_mg")),
+                name=f"{prefix}_given_within_order",
+            )
+        )
+    return checks
 
 
 class Dose(models.Model):
@@ -60,6 +140,7 @@ class Dose(models.Model):
     )
     ordered_at = models.DateTimeField(null=True, blank=True)
     range_confirm_reason = models.TextField(blank=True)  # outside the policy's range
+    weight_confirm_reason = models.TextField(blank=True)  # outside the plausible adult weight
 
     # Confirmations a prescriber gives at the start, with a reason.
     confirmed_by = models.ForeignKey(
@@ -86,6 +167,16 @@ class Dose(models.Model):
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     started_by = models.ForeignKey(
         _USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    # The latest reading before the start, whatever its label: the pre-dose band read it, and
+    # discharge compares with it (CLINICAL.md, "Discharge").
+    start_reading = models.ForeignKey(
+        "VitalSigns",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="+",
+        editable=False,
     )
     ended_at = models.DateTimeField(null=True, blank=True, editable=False)
     dissociation = models.PositiveSmallIntegerField(
@@ -123,20 +214,76 @@ class Dose(models.Model):
                 | (~Q(disposition="") & ~Q(ended_early_reason="")),
                 name="dose_ended_early_explained",
             ),
-            models.CheckConstraint(
-                condition=Q(quantity_wasted_mg__isnull=True)
-                | Q(quantity_wasted_mg=0)
-                | Q(waste_witness__isnull=False),
-                name="dose_waste_witnessed",
+            *quantity_constraints("dose", given_within_order=True),
+            # A patient is dosed once at a time (one open course per patient).
+            models.UniqueConstraint(
+                fields=["course"],
+                condition=Q(status="started"),
+                name="dose_one_in_progress_per_course",
+                violation_error_message="The patient's previous dose is still in progress.",
             ),
         ]
 
     def __str__(self):
         return f"Dose {self.pk} ({self.get_status_display()})"
 
+    def save(self, *args, **kwargs):
+        # Like a signed note: once finished, the Schedule III lines never change here either.
+        if not self._state.adding:
+            stored = Dose.objects.filter(pk=self.pk).values("status", *RECORD_FIELDS).first()
+            if stored and stored["status"] in self.FINISHED:
+                changed = any(stored[name] != getattr(self, name) for name in RECORD_FIELDS)
+                if changed or self.status not in self.FINISHED:
+                    raise SessionsError(FROZEN_MESSAGE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        stored = Dose.objects.filter(pk=self.pk).values_list("status", flat=True).first()
+        if stored not in (None, self.Status.BOOKED):
+            raise SessionsError("A dose that was given is never deleted.")
+        return super().delete(*args, **kwargs)
+
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+
+class AdministrationAmendment(models.Model):
+    """A correction of a finished dose's Schedule III record: the corrected lines in full, who,
+    when and why. The dose keeps its original lines; amendments are never changed or deleted
+    (here and, on PostgreSQL, by a trigger). The latest amendment is the record in force."""
+
+    dose = models.ForeignKey(Dose, on_delete=models.PROTECT, related_name="amendments")
+    strength = models.CharField(max_length=40)
+    lot = models.CharField(max_length=40)
+    expiry = models.DateField()
+    quantity_drawn_mg = models.DecimalField(max_digits=6, decimal_places=2)
+    quantity_given_mg = models.DecimalField(max_digits=6, decimal_places=2)
+    quantity_wasted_mg = models.DecimalField(max_digits=6, decimal_places=2)
+    waste_witness = models.ForeignKey(
+        _USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    by = models.ForeignKey(_USER, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            *quantity_constraints("amendment", given_within_order=False),
+            models.CheckConstraint(condition=~Q(reason=""), name="amendment_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"Amendment {self.pk} to dose {self.dose_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise SessionsError("An amendment is never changed: add another one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SessionsError("An amendment is never deleted.")
 
 
 class ChecklistItem(models.Model):

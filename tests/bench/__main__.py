@@ -92,6 +92,11 @@ def main():
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if sys.argv[1:] == ["replay"]:  # `python -m tests.bench replay`: the policy replay alone
+        from tests.bench import replay
+
+        replay.run()
+        return 0
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         started = time.perf_counter()
@@ -130,9 +135,10 @@ def main():
         )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
-    from tests.bench import screen
+    from tests.bench import replay, screen
 
     screen.run()
+    replay.run()
     return 0
 
 

@@ -66,13 +66,13 @@ def test_a_clashing_booking_shows_the_message_with_the_form_still_filled(
     page.select_option("#id_room", label="Cedar")
     page.fill("#id_day", start.date().isoformat())
     page.fill("#id_time", start.strftime("%H:%M"))
-    page.fill("#id_minutes", "120")
+    page.fill("#id_minutes", "180")  # a dosing appointment lasts at least 150
     page.get_by_role("button", name="Book", exact=True).click()
 
     expect(page.get_by_test_id("booking-error")).to_have_text(CLASH)
     assert page.input_value("#id_day") == start.date().isoformat()
     assert page.input_value("#id_time") == start.strftime("%H:%M")
-    assert page.input_value("#id_minutes") == "120"
+    assert page.input_value("#id_minutes") == "180"
     expect(page.locator("#id_room option:checked")).to_have_text("Cedar")
     expect(page.locator("#id_type option:checked")).to_have_text("Dosing")
     assert Appointment.objects.count() == 1

@@ -1,8 +1,9 @@
 from datetime import date
 
 import factory
+from django.db import transaction
 
-from patients.models import CareTeamMember, Patient, TreatmentCourse
+from patients.models import CareTeamMember, Patient, PhaseChange, TreatmentCourse
 
 
 class PatientFactory(factory.django.DjangoModelFactory):
@@ -35,3 +36,16 @@ class CareTeamFactory(factory.django.DjangoModelFactory):
     patient = factory.SubFactory(PatientFactory)
     clinician = factory.SubFactory("tests.accounts.factories.UserFactory", role="therapist")
     primary = False
+
+
+def place_in_phase(course: TreatmentCourse, phase: str, *, by) -> TreatmentCourse:
+    """Test data: put `course` in `phase` directly, as an import of past records would, with the
+    `PhaseChange` row PostgreSQL's trigger asks for in the same transaction. Not a phase change
+    through `course_change_phase`: its guards (enrollment, first dose) are not asked."""
+    with transaction.atomic():
+        PhaseChange.objects.create(
+            course=course, from_phase=course.phase, to_phase=phase, by=by, reason="Test data"
+        )
+        TreatmentCourse.objects.filter(pk=course.pk).update(phase=phase)
+    course.phase = phase
+    return course

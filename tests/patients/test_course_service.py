@@ -3,12 +3,13 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from audit.models import AuditEvent
 from patients import services
 from patients.errors import PatientsError
 from patients.models import PhaseChange, TreatmentCourse
+from tests.patients.factories import place_in_phase
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def move(course, by, to, reason=""):
     ("start", "target"),
     [
         ("screening", "preparation"),
-        ("preparation", "treatment"),
+        # preparation → treatment: only the first dose's start (tests/sessions/dosing)
         ("treatment", "maintenance"),
         ("maintenance", "completed"),
         ("screening", "discontinued"),
@@ -31,15 +32,15 @@ def move(course, by, to, reason=""):
 def test_allowed_changes_are_recorded_with_who_when_and_why(
     patient, prescriber, enrollable, start, target
 ):
-    course = patient.courses.get()
-    TreatmentCourse.objects.filter(pk=course.pk).update(phase=start)
+    course = place_in_phase(patient.courses.get(), start, by=prescriber)
     if target == "preparation":
         enrollable(course)  # the enrollment guard wants an approved screening
-        PhaseChange.objects.filter(course=course).delete()
+    before = PhaseChange.objects.filter(course=course).count()
     moved = move(course, prescriber, target, reason="Clinical decision")
     course.refresh_from_db()
     assert course.phase == moved.phase == target
-    change = PhaseChange.objects.get(course=course)
+    assert PhaseChange.objects.filter(course=course).count() == before + 1
+    change = PhaseChange.objects.filter(course=course).latest("id")
     assert (change.from_phase, change.to_phase, change.by, change.reason) == (
         start,
         target,
@@ -69,13 +70,13 @@ def test_allowed_changes_are_recorded_with_who_when_and_why(
     ],
 )
 def test_refused_changes_write_nothing(patient, prescriber, start, target):
-    course = patient.courses.get()
-    TreatmentCourse.objects.filter(pk=course.pk).update(phase=start)
+    course = place_in_phase(patient.courses.get(), start, by=prescriber)
+    before = PhaseChange.objects.filter(course=course).count()
     with pytest.raises(PatientsError):
         move(course, prescriber, target, reason="Try")
     course.refresh_from_db()
     assert course.phase == start
-    assert not PhaseChange.objects.filter(course=course).exists()
+    assert PhaseChange.objects.filter(course=course).count() == before
 
 
 def test_discontinuing_without_reason_is_refused(patient, therapist):
@@ -144,3 +145,73 @@ def test_two_concurrent_changes_one_wins(patient, prescriber, therapist):
         t.join()
     assert sorted(results) == ["A course cannot move from Maintenance to Maintenance.", "ok"]
     assert PhaseChange.objects.filter(course=course).count() == 1
+
+
+# --- The database wall: a phase moves only with its PhaseChange row ----------------------------
+
+
+def _raw_update(course, phase):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE patients_treatmentcourse SET phase = %s WHERE id = %s", [phase, course.pk]
+        )
+
+
+def _save(course, phase):
+    course.phase = phase
+    course.save()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda course, phase: TreatmentCourse.objects.filter(pk=course.pk).update(phase=phase),
+        _save,
+        _raw_update,
+    ],
+    ids=["update", "save", "raw-sql"],
+)
+def test_a_phase_never_changes_without_its_phase_change_row(patient, write):
+    course = patient.courses.get()
+    with pytest.raises(IntegrityError, match="without a phase change"), transaction.atomic():
+        write(course, "maintenance")
+    assert TreatmentCourse.objects.get(pk=course.pk).phase == "treatment"
+
+
+@pytest.mark.postgres
+def test_the_row_must_name_that_phase_and_survive_its_savepoint(patient, prescriber):
+    course = patient.courses.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PhaseChange.objects.create(
+            course=course, from_phase="treatment", to_phase="completed", by=prescriber
+        )
+        TreatmentCourse.objects.filter(pk=course.pk).update(phase="maintenance")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        try:
+            with transaction.atomic():
+                PhaseChange.objects.create(
+                    course=course, from_phase="treatment", to_phase="maintenance", by=prescriber
+                )
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        TreatmentCourse.objects.filter(pk=course.pk).update(phase="maintenance")
+    with transaction.atomic():  # with its row in the same transaction, the move is recorded
+        PhaseChange.objects.create(
+            course=course, from_phase="treatment", to_phase="maintenance", by=prescriber
+        )
+        TreatmentCourse.objects.filter(pk=course.pk).update(phase="maintenance")
+    assert TreatmentCourse.objects.get(pk=course.pk).phase == "maintenance"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_phase_change_row_from_an_earlier_transaction_does_not_count(patient, prescriber):
+    course = patient.courses.get()
+    PhaseChange.objects.create(
+        course=course, from_phase="treatment", to_phase="maintenance", by=prescriber
+    )
+    with pytest.raises(IntegrityError, match="without a phase change"):
+        TreatmentCourse.objects.filter(pk=course.pk).update(phase="maintenance")
+    assert TreatmentCourse.objects.get(pk=course.pk).phase == "treatment"

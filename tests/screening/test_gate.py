@@ -14,6 +14,7 @@ from patients.errors import PatientsError
 from patients.models import TreatmentCourse
 from screening import intake as screening_intake
 from screening.demo import screen_candidate
+from screening.models import ReviewItem, Screening
 from tests.patients.factories import CareTeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,3 +158,43 @@ def test_two_concurrent_enrollments_one_wins(
         thread.join()
     assert sorted(results) == ["A course cannot move from Preparation to Preparation.", "enrolled"]
     assert course.phase_changes.filter(to_phase="preparation").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "cleared", "message"),
+    [
+        ({"history": {"psychosis_history": True}}, None, "excluded the candidate (psychosis)"),
+        ({"history": {"bipolar_disorder": True}}, None, "not yet reviewed every item"),
+        ({"history": {"bipolar_disorder": True}}, False, "excluded"),
+        ({"answers": {"cssrs": None}}, None, "incomplete"),
+    ],
+)
+def test_the_gate_reads_the_decision_not_the_derived_status(
+    signed_in, course, intake, prescriber, changes, cleared, message
+):
+    """An ORM write that flips `Screening.status` to eligible opens nothing: the gate reads the
+    decision and its review items themselves, through the service and through the Enroll
+    button."""
+    screening = screen_candidate(course=course, by=intake, **changes)
+    decision = screening.decisions.get()
+    if cleared is not None:
+        item = decision.review_items.get()
+        screening_intake.review_item_decide(by=prescriber, item=item, cleared=cleared, reason="R")
+    Screening.objects.filter(pk=screening.pk).update(status="eligible")
+    pattern = message.replace("(", r"\(").replace(")", r"\)")
+    with pytest.raises(PatientsError, match=pattern):
+        enroll(course, intake)
+    response = signed_in(intake).post(reverse("screening_enroll", args=[decision.pk]))
+    assert response.status_code == 400
+    assert message.encode() in response.content
+    assert phase(course) == "screening"
+
+
+def test_a_review_item_taken_away_keeps_the_gate_shut(course, intake):
+    """A needs-review decision whose review items vanished is not approved."""
+    screening = screen_candidate(course=course, by=intake, history={"bipolar_disorder": True})
+    decision = screening.decisions.get()
+    ReviewItem.objects.filter(decision=decision).delete()
+    Screening.objects.filter(pk=screening.pk).update(status="eligible")
+    with pytest.raises(PatientsError, match="not yet reviewed every item"):
+        enroll(course, intake)

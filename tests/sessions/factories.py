@@ -24,6 +24,8 @@ def restore_appointment_types():
     that post_migrate re-creates after a flush)."""
     migration = importlib.import_module("sessions.migrations.0002_appointment_types")
     migration.add_types(apps, None)
+    minimums = importlib.import_module("sessions.migrations.0006_appointment_type_min_minutes")
+    minimums.set_minimums(apps, None)
 
 
 def kind(code: str) -> AppointmentType:

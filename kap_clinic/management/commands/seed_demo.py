@@ -16,7 +16,7 @@ from patients import phases
 from patients.models import Alert, Patient
 from patients.services import alert_raise, care_team_add, course_change_phase, patient_register
 from screening.demo import screen_candidate
-from sessions.demo import seed_records, seed_schedule
+from sessions.demo import enter_treatment_as_history, seed_records, seed_schedule
 
 DEMO_PASSWORD = "Ketamine-Demo-2026"
 
@@ -106,7 +106,7 @@ CANDIDATE_SCREENINGS = [
 
 REASONS = {
     phases.PREPARATION: "Screening approved; enrolled (demo).",
-    phases.TREATMENT: "First dose (demo).",
+    phases.TREATMENT: "First dose given before these records began (demo history).",
     phases.MAINTENANCE: "Initial series of six doses completed (demo).",
     phases.COMPLETED: "Maintenance ended by shared decision (demo).",
     phases.DISCONTINUED: "Patient chose to stop treatment (demo).",
@@ -200,6 +200,9 @@ class Command(BaseCommand):
     def _walk(self, patient, target, by):
         course = patient.courses.get()
         for phase in PATH[target]:
+            if phase == phases.TREATMENT:  # only a dose start moves a course there: history
+                course = enter_treatment_as_history(course, by=by, reason=REASONS[phase])
+                continue
             course = course_change_phase(
                 by=by, course=course, to_phase=phase, reason=REASONS[phase]
             )

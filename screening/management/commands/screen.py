@@ -4,16 +4,24 @@ change over the same files (issue 3's contract).
 One JSON line per file on stdout, in order: the decision, or `{"file", "error"}` for a file that
 cannot be screened, in which case the command exits 2 after all files. Reads the policy from the
 database and writes nothing.
+
+`manage.py screen --replay LABEL [--since DATE] [--json]` replays a version (a draft too) over the
+stored facts of every decision made since DATE (default: 24 months ago) and reports what would
+change, without names; it writes one audit event, like the preview page.
 """
 
 import json
+from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.utils import timezone
 
+from screening import replay, services
 from screening.errors import ScreeningError
 from screening.facts import Facts, FactsError, parse_facts
-from screening.rules import Policy, PolicyError, evaluate
+from screening.models import ScreeningDecision
+from screening.rules import Policy, PolicyError, evaluate, title
 from screening.selectors import active_policy, policy_by_label
 
 INVALID_FILES = 2
@@ -92,16 +100,39 @@ class Command(BaseCommand):
     help = (
         "Screen candidates' facts (one JSON object per file) against the active screening "
         "policy, or the published one named by --policy. Prints one JSON line per file; exits 2 "
-        "if any file is invalid. Writes nothing."
+        "if any file is invalid. Writes nothing. With --replay LABEL, replay that version (a "
+        "draft too) over the stored decisions instead and report what would change."
     )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--policy", metavar="LABEL", help="a published policy version (default: the active)"
         )
-        parser.add_argument("files", nargs="+", metavar="FILE")
+        parser.add_argument(
+            "--replay",
+            metavar="LABEL",
+            help="replay this policy version over the stored decisions (no files)",
+        )
+        parser.add_argument(
+            "--since",
+            metavar="DATE",
+            help=f"with --replay: decisions made on or after DATE, YYYY-MM-DD "
+            f"(default: {services.DEFAULT_MONTHS} months ago)",
+        )
+        parser.add_argument(
+            "--json", action="store_true", help="with --replay: one JSON object, not a report"
+        )
+        parser.add_argument("files", nargs="*", metavar="FILE")
 
-    def handle(self, *args, policy=None, files=(), **options):
+    def handle(self, *args, policy=None, files=(), replay=None, since=None, **options):
+        if replay is not None:
+            if files or policy:
+                raise CommandError("--replay reads the stored decisions: give no --policy or FILE.")
+            return self._replay(replay, since, as_json=options["json"])
+        if since is not None or options["json"]:
+            raise CommandError("--since and --json go with --replay.")
+        if not files:
+            raise CommandError("Give at least one FILE of facts (or --replay LABEL).")
         rules = self._policy(policy)
         invalid = 0
         for path in files:
@@ -127,3 +158,97 @@ class Command(BaseCommand):
             raise CommandError(f"Screening policy {stored.label} is unusable: {error}") from None
         except DatabaseError as error:
             raise CommandError(f"Cannot read the screening policy: {error}") from None
+
+    def _replay(self, label: str, since: str | None, *, as_json: bool) -> None:
+        if since is None:
+            start = replay.months_before(timezone.localdate(), services.DEFAULT_MONTHS)
+        else:
+            try:
+                start = date.fromisoformat(since)
+            except ValueError:
+                raise CommandError(f"--since {since!r} is not a date (YYYY-MM-DD).") from None
+        try:
+            preview = services.policy_preview(by=None, policy=policy_by_label(label), since=start)
+        except ScreeningError as error:
+            raise CommandError(error.message) from None
+        except DatabaseError as error:
+            raise CommandError(f"Cannot read the stored decisions: {error}") from None
+        self.stdout.write(json.dumps(_as_json(preview)) if as_json else "\n".join(_report(preview)))
+
+
+def _changes(preview):
+    for change in preview.impact.changes:
+        meta = preview.changed[change.key]
+        yield change, meta
+
+
+def _as_json(preview) -> dict:
+    impact = preview.impact
+    return {
+        "policy": preview.policy.label,
+        "since": preview.since.isoformat() if preview.since else None,
+        "replayed": impact.replayed,
+        "unchanged": impact.unchanged,
+        "changed": len(impact.changes),
+        "outcome_changed": impact.outcome_changes,
+        "unreadable": list(impact.unreadable),
+        "transitions": [
+            {"from": old, "to": new, "count": count}
+            for (old, new), count in sorted(impact.transitions.items())
+        ],
+        "newly_firing": dict(impact.newly_firing),
+        "stopped_firing": dict(impact.stopped_firing),
+        "changes": [
+            {
+                "decision": change.key,
+                "decided_at": meta.decided_at.isoformat(),
+                "policy": meta.policy_label,
+                "from": change.old_outcome,
+                "to": change.new_outcome,
+                "newly_firing": list(change.newly_firing),
+                "stopped_firing": list(change.stopped_firing),
+            }
+            for change, meta in _changes(preview)
+        ],
+    }
+
+
+def _outcome(code: str) -> str:
+    return ScreeningDecision.OUTCOME_LABELS.get(code, code)
+
+
+def _rule(code: str) -> str:
+    return f"{title(code)} ({code})"
+
+
+def _report(preview) -> list[str]:
+    impact = preview.impact
+    since = f" made since {preview.since:%Y-%m-%d}" if preview.since else ""
+    lines = [
+        f"Policy {preview.policy.label} replayed over {impact.replayed:,} decisions{since}.",
+        f"Unchanged: {impact.unchanged:,}. Changed: {len(impact.changes):,} (outcome changed: "
+        f"{impact.outcome_changes:,}). Could not be replayed: {len(impact.unreadable):,}.",
+    ]
+    moved = sorted((k, n) for k, n in impact.transitions.items() if k[0] != k[1])
+    lines += ["", "Outcomes that change (before -> after):"]
+    lines += [f"  {_outcome(old)} -> {_outcome(new)}: {n:,}" for (old, new), n in moved] or [
+        "  none"
+    ]
+    for heading, counts in (
+        ("Rules newly firing:", impact.newly_firing),
+        ("Rules no longer firing:", impact.stopped_firing),
+    ):
+        lines += ["", heading]
+        lines += [f"  {_rule(code)}: {n:,}" for code, n in counts.items()] or ["  none"]
+    lines += ["", "Affected decisions:"]
+    for change, meta in _changes(preview):
+        rules = [f"+{code}" for code in change.newly_firing]
+        rules += [f"-{code}" for code in change.stopped_firing]
+        lines.append(
+            f"  decision {change.key} of {meta.decided_at:%Y-%m-%d} (policy {meta.policy_label}): "
+            f"{_outcome(change.old_outcome)} -> {_outcome(change.new_outcome)}"
+            f"{' (' + ', '.join(rules) + ')' if rules else ''}"
+        )
+    if not impact.changes:
+        lines.append("  none")
+    return lines

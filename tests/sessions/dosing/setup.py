@@ -4,12 +4,13 @@ questionnaires, a dosing appointment with its checklist, order and pre-dose vita
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
 from sessions.consent import services as consent
-from sessions.dosing import monitoring
+from sessions.dosing import administration, monitoring
 from sessions.dosing import services as doses
-from sessions.models import ChecklistItem
+from sessions.models import ChecklistItem, Dose, VitalSigns
 from sessions.preparation import services as preparation
 from sessions.questionnaires import services as questionnaires
 from tests.sessions.factories import AppointmentFactory, kind
@@ -75,12 +76,15 @@ def dose_ready(
         sign_consent(patient, by=therapist, admin=admin)
         prepare(patient, by=therapist)
         questionnaires_today(patient, by=therapist)
+    at = timezone.localtime() - timedelta(days=days_ago)
+    midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
     appointment = AppointmentFactory(
         patient=patient,
         course=patient.courses.get(),
         type=kind("dosing"),
         clinician=therapist,
-        start=timezone.now() - timedelta(days=days_ago, minutes=5),
+        # Five minutes ago, but never on the day before: a dose starts on its appointment's day.
+        start=max(at - timedelta(minutes=5), midnight),
     )
     dose = doses.dose_prepare(by=therapist, appointment=appointment)
     if checklist:
@@ -109,3 +113,53 @@ def dose_ready(
         )
     dose.refresh_from_db()
     return dose
+
+
+def wind_back(dose, minutes: int = 125):
+    """Move the dose's start and every reading `minutes` into the past, as if the patient had
+    been monitored that long."""
+    shift = timedelta(minutes=minutes)
+    Dose.objects.filter(pk=dose.pk).update(started_at=F("started_at") - shift)
+    VitalSigns.objects.filter(dose=dose).update(taken_at=F("taken_at") - shift)
+    dose.refresh_from_db()
+    return dose
+
+
+FULL_SET = {"systolic": 132, "diastolic": 84, "heart_rate": 76, "spo2": 97, "respiratory_rate": 14}
+
+
+def discharge_vitals(dose, *, by, moment="discharge", **values):
+    """A full set of vitals (blood pressure, heart rate, SpO2, respiratory rate)."""
+    return monitoring.vitals_record(by=by, dose=dose, moment=moment, **{**FULL_SET, **values})
+
+
+LINES = {
+    "strength": "50 mg/mL",
+    "lot": "K2231",
+    "quantity_drawn_mg": Decimal("35"),
+    "quantity_given_mg": Decimal("35"),
+    "quantity_wasted_mg": Decimal("0"),
+}
+
+
+def administer(dose, *, by, **changes):
+    """The Schedule III lines of a started dose: 35 mg drawn and given, nothing wasted."""
+    expiry = timezone.localdate() + timedelta(days=200)
+    return administration.administration_record(
+        by=by, dose=dose, **{**LINES, "expiry": expiry, **changes}
+    )
+
+
+def discharged(dose, *, by):
+    """Administer, wind the clock on two hours, take a full set of vitals and discharge."""
+    administer(dose, by=by)
+    dose = wind_back(dose)
+    discharge_vitals(dose, by=by)
+    return doses.dose_discharge(
+        by=by,
+        dose=dose,
+        alert_and_oriented=True,
+        walking_steadily=True,
+        escort_present=True,
+        no_driving_acknowledged=True,
+    )

@@ -4,15 +4,12 @@ from decimal import Decimal
 
 import pytest
 
+from sessions.dosing.policy import DOSING_V1, DOSING_V1_DATA, DosingPolicy, DosingPolicyError
 from sessions.dosing.rules import (
     CONFIRM,
-    DOSING_V1,
-    DOSING_V1_DATA,
     NO_DOSE,
     PROCEED,
     DischargeFacts,
-    DosingPolicy,
-    DosingPolicyError,
     Vitals,
     check_dose,
     discharge_problems,
@@ -123,7 +120,7 @@ def test_alert_limits(vitals, fields):
 def discharge(**changes):
     facts = {
         "baseline": Vitals(128, 82),
-        "latest": Vitals(136, 86),
+        "latest": Vitals(136, 86, 76, 97, 14),
         "monitoring_minutes": 125,
         "alert_and_oriented": True,
         "walking_steadily": True,
@@ -141,10 +138,21 @@ def test_discharge_when_every_criterion_holds():
 @pytest.mark.parametrize(
     ("changes", "fragment"),
     [
-        ({"latest": Vitals(149, 86)}, "more than 20 mmHg"),
-        ({"baseline": Vitals(128, 70), "latest": Vitals(136, 91)}, "more than 20 mmHg"),
-        ({"baseline": Vitals(150, 90), "latest": Vitals(162, 90)}, "not below the no-dose"),
-        ({"latest": Vitals()}, "Take a discharge blood pressure"),
+        ({"latest": Vitals(149, 86, 76, 97, 14)}, "more than 20 mmHg"),
+        ({"baseline": Vitals(128, 70), "latest": Vitals(136, 91, 76, 97, 14)}, "more than 20 mmHg"),
+        (
+            {"baseline": Vitals(150, 90), "latest": Vitals(162, 90, 76, 97, 14)},
+            "not below the no-dose",
+        ),
+        ({"latest": None}, "Take a full set of vitals after the dose started"),
+        ({"latest": Vitals(136, 86)}, "no heart rate, SpO2 or respiratory rate"),
+        ({"latest": Vitals(None, None, 76, 97, 14)}, "no blood pressure"),
+        ({"baseline": None}, "there is no baseline"),
+        ({"latest": Vitals(136, 86, 121, 97, 14)}, "Heart rate 121/min (alert above 120)"),
+        ({"latest": Vitals(136, 86, 49, 97, 14)}, "Heart rate 49/min (alert below 50)"),
+        ({"latest": Vitals(136, 86, 76, 91, 14)}, "SpO2 91% (alert below 92%)"),
+        ({"latest": Vitals(136, 86, 76, 97, 9)}, "Respiratory rate 9/min (alert below 10)"),
+        ({"administration_recorded": False}, "Schedule III"),
         ({"monitoring_minutes": 119}, "at least 120 min"),
         ({"alert_and_oriented": False}, "alert and oriented"),
         ({"walking_steadily": False}, "walking steadily"),
@@ -173,6 +181,17 @@ def test_the_v2_migration_holds_a_literal_copy_of_the_dosing_numbers():
 
 def test_the_active_policy_carries_the_dosing_numbers(db):
     from sessions.dosing.charting import dosing_policy
+    from sessions.dosing.policy import DOSING_V3
 
     label, policy = dosing_policy()
-    assert label == "v2" and policy == DOSING_V1
+    assert label == "v3" and policy == DOSING_V3
+
+
+def test_the_v3_migration_holds_a_literal_copy_of_the_weight_bounds():
+    import importlib
+
+    from sessions.dosing.policy import PLAUSIBILITY_V3
+
+    migration = importlib.import_module("screening.migrations.0007_policy_v3_weight_bounds")
+    assert migration.PLAUSIBILITY == PLAUSIBILITY_V3
+    assert migration.PLAUSIBILITY is not PLAUSIBILITY_V3

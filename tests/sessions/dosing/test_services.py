@@ -8,26 +8,17 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from patients.models import Alert, TreatmentCourse
+from patients.models import Alert
 from sessions.dosing import administration, monitoring
 from sessions.dosing import services as doses
 from sessions.errors import SessionsError
-from sessions.models import Dose, IncidentReport
+from sessions.models import Appointment, Dose, IncidentReport
 from sessions.signals import dose_finished
 from tests.conftest import PASSWORD
-from tests.sessions.dosing.setup import dose_ready
+from tests.patients.factories import place_in_phase
+from tests.sessions.dosing.setup import administer, discharge_vitals, wind_back
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ready(patient, therapist, prescriber, clinic_admin, screening_policy, appointment_types):
-    def make(**changes):
-        return dose_ready(
-            patient, therapist=therapist, prescriber=prescriber, admin=clinic_admin, **changes
-        )
-
-    return make
 
 
 def start(dose, by, **reasons):
@@ -40,7 +31,7 @@ def test_a_dose_starts_when_every_check_holds(ready, therapist):
 
 
 def test_the_first_dose_moves_the_course_to_treatment(ready, patient, therapist):
-    TreatmentCourse.objects.filter(patient=patient).update(phase="preparation")
+    place_in_phase(patient.courses.get(), "preparation", by=therapist)
     start(ready(), therapist)
     course = patient.courses.get()
     assert course.phase == "treatment"
@@ -110,8 +101,14 @@ def test_questionnaires_older_than_seven_days_block_the_dose(ready, therapist):
 def test_the_previous_dose_must_be_integrated_or_a_prescriber_says_why(
     ready, patient, therapist, prescriber
 ):
-    first = start(ready(days_ago=2), therapist)
-    Dose.objects.filter(pk=first.pk).update(status="discharged")
+    first = start(ready(), therapist)
+    two_days = timedelta(days=2)  # it was given two days ago and discharged
+    Appointment.objects.filter(pk=first.appointment_id).update(
+        start=first.appointment.start - two_days, end=first.appointment.end - two_days
+    )
+    Dose.objects.filter(pk=first.pk).update(
+        status="discharged", started_at=first.started_at - two_days
+    )
     second = ready()
     with pytest.raises(SessionsError, match="previous dose is not integrated"):
         start(second, therapist)
@@ -205,7 +202,7 @@ def test_drawn_must_equal_given_plus_wasted(ready, therapist):
             dose=dose,
             strength="50 mg/mL",
             lot="K1",
-            expiry=None,
+            expiry=timezone.localdate() + timedelta(days=200),
             quantity_drawn_mg=Decimal("50"),
             quantity_given_mg=Decimal("35"),
         )
@@ -239,13 +236,13 @@ def _discharge(dose, by, **changes):
 
 def test_discharge_is_refused_until_the_criteria_hold(ready, therapist):
     dose = start(ready(), therapist)
-    with pytest.raises(SessionsError, match="Take a discharge blood pressure") as error:
+    with pytest.raises(SessionsError, match="Take a full set of vitals") as error:
         _discharge(dose, therapist)
     assert "at least 120 min" in error.value.message
-    Dose.objects.filter(pk=dose.pk).update(started_at=timezone.now() - timedelta(minutes=125))
-    monitoring.vitals_record(
-        by=therapist, dose=dose, moment="discharge", systolic=132, diastolic=84
-    )
+    assert "Schedule III" in error.value.message
+    administer(dose, by=therapist)
+    dose = wind_back(dose)
+    discharge_vitals(dose, by=therapist)
     with pytest.raises(SessionsError, match="escort"):
         _discharge(dose, therapist, escort_present=False)
     dose = _discharge(dose, therapist)
@@ -256,10 +253,9 @@ def test_discharge_signals_integration_after_commit(
     ready, therapist, django_capture_on_commit_callbacks
 ):
     dose = start(ready(), therapist)
-    Dose.objects.filter(pk=dose.pk).update(started_at=timezone.now() - timedelta(minutes=130))
-    monitoring.vitals_record(
-        by=therapist, dose=dose, moment="discharge", systolic=130, diastolic=82
-    )
+    administer(dose, by=therapist)
+    dose = wind_back(dose, 130)
+    discharge_vitals(dose, by=therapist)
     sent = []
 
     def listener(sender, dose_id, **kwargs):
@@ -336,8 +332,8 @@ def test_the_dosing_chart_costs_a_fixed_number_of_queries(
         )
     client = signed_in(therapist)
     client.get(reverse("dose", args=[dose.pk]))
-    # session, user, dose, access, the page's dose with its checklist, vitals and events,
-    # the start guard's reads are skipped once started, audit insert, session update
-    with django_assert_num_queries(12):
+    # session, user, dose, access, the page's dose with its checklist, vitals, events and
+    # amendments; the start guard's reads are skipped once started, audit insert, session update
+    with django_assert_num_queries(13):
         response = client.get(reverse("dose", args=[dose.pk]))
     assert len(response.context["vitals"]) == rows + 1

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("screening", "0006_policy_v2_dosing"),
+        ("screening", "0008_policy_review"),
     ]
 
     operations = [
