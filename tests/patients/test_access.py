@@ -138,6 +138,7 @@ def test_phase_change_page_refuses_frontdesk(signed_in, frontdesk, patient):
 @pytest.fixture(params=["completed", "discontinued"])
 def former_patient(request, screening_policy, intake, therapist):
     """A patient screened as a candidate, treated, and now with every course closed."""
+    from patients.models import PhaseChange
     from screening.demo import screen_candidate
     from tests.patients.factories import CareTeamFactory, CourseFactory, PatientFactory
 
@@ -145,6 +146,10 @@ def former_patient(request, screening_policy, intake, therapist):
     course = CourseFactory(patient=person, phase="screening")
     screen_candidate(course=course, by=intake)
     CareTeamFactory(patient=person, clinician=therapist, primary=True)
+    # Test data: the course closed (with its PhaseChange, as PostgreSQL's trigger insists).
+    PhaseChange.objects.create(
+        course=course, from_phase="screening", to_phase=request.param, by=intake, reason="test"
+    )
     type(course).objects.filter(pk=course.pk).update(phase=request.param)
     return person
 
