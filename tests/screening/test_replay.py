@@ -288,13 +288,15 @@ def test_a_version_published_without_activating_it_raises_nothing(clinic, clinic
     assert not PolicyReview.objects.exists()
 
 
-def test_without_a_prescriber_on_the_team_the_on_call_prescriber_is_told(
+def test_without_a_prescriber_on_the_team_the_care_team_is_told(
     screening_policy, intake, clinic_admin, prescriber, therapist
 ):
+    # The on-call prescriber is outside this enrolled patient's team: the access policy keeps
+    # the alert from someone whose link to the patient would answer 404 (issue 10).
     decision = decided(intake, candidate_facts(bp_readings=HIGH_BP), phase="treatment")
     CareTeamFactory(patient=decision.screening.course.patient, clinician=therapist, primary=True)
     publish_strict(clinic_admin)
-    assert [a.recipient for a in Alert.objects.filter(kind="clinical")] == [prescriber]
+    assert [a.recipient for a in Alert.objects.filter(kind="clinical")] == [therapist]
 
 
 def test_publishing_refuses_a_draft_changed_since_its_preview(screening_policy, clinic_admin):
