@@ -197,19 +197,23 @@ def course_change_phase(*, by, course: TreatmentCourse, to_phase: str, reason: s
 
 @transaction.atomic
 def alert_raise(
-    *, patient: Patient, recipient, kind: str, severity: str, message: str, by=None
+    *, patient: Patient | None, recipient, kind: str, severity: str, message: str, by=None
 ) -> Alert:
-    """Raise an alert for one recipient. `by` is the user whose action raised it, if any."""
+    """Raise an alert for one recipient. `by` is the user whose action raised it, if any.
+    `patient` is None only for an alert about no one patient (a controlled-substance loss)."""
     alert = Alert.objects.create(
         patient=patient, recipient=recipient, kind=kind, severity=severity, message=message
     )
-    record(user=by, action=Action.CREATE, patient_id=patient.pk, obj=alert)
+    record(user=by, action=Action.CREATE, patient_id=alert.patient_id, obj=alert)
     return alert
 
 
 def _locked_alert(alert: Alert, by) -> Alert:
-    alert = Alert.objects.select_for_update().select_related("patient").get(pk=alert.pk)
-    if alert.recipient_id != by.pk and not may(by, Access.CHANGE_RECORD, alert.patient):
+    # Only the alert row: its patient may be absent (an outer join cannot be locked).
+    alert = Alert.objects.select_for_update(of=("self",)).select_related("patient").get(pk=alert.pk)
+    if alert.recipient_id != by.pk and (
+        alert.patient is None or not may(by, Access.CHANGE_RECORD, alert.patient)
+    ):
         raise PatientsError("You may not act on this alert.")
     return alert
 
@@ -236,7 +240,8 @@ def alert_acknowledge(*, by, alert: Alert) -> Alert:
 @transaction.atomic
 def alert_resolve(*, by, alert: Alert, note: str) -> Alert:
     alert = _locked_alert(alert, by)
-    if by.role not in CLINICIANS:
+    # An alert about no one patient is resolved by its recipient (an administrator, say).
+    if by.role not in CLINICIANS and alert.patient_id is not None:
         raise PatientsError("Only a therapist or prescriber can resolve an alert.")
     if alert.status == Alert.Status.RESOLVED:
         raise PatientsError("This alert is already resolved.")

@@ -137,8 +137,8 @@ def care_team_add(request, patient_pk):
 
 def _alert_for(request, alert_pk) -> Alert:
     alert = get_object_or_404(Alert.objects.select_related("patient", "recipient"), pk=alert_pk)
-    if alert.recipient_id != request.user.pk and not may(
-        request.user, Access.VIEW_RECORD, alert.patient
+    if alert.recipient_id != request.user.pk and (
+        alert.patient is None or not may(request.user, Access.VIEW_RECORD, alert.patient)
     ):
         record(user=request.user, action=Action.DENIED, patient_id=alert.patient_id, obj=alert)
         raise PermissionDenied
