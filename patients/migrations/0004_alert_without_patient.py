@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("patients", "0002_patient_created_by_blank"),
+        ("patients", "0003_course_phase_needs_phase_change"),
     ]
 
     operations = [
