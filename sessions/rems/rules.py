@@ -91,8 +91,10 @@ def answers_problems(answers: dict, *, total_minutes: int | None) -> dict[str, s
         )
         if answers.get(field) is None:
             problems[field] = f"{label}: answer yes or no."
-        elif answers[field] and (onset is None or resolved is None):
-            problems[f"{effect}_onset_minutes"] = f"{label}: enter its onset and resolution."
+        elif answers[field] and onset is None:
+            problems[f"{effect}_onset_minutes"] = f"{label}: enter its onset."
+        elif answers[field] and resolved is None:
+            problems[f"{effect}_resolved_minutes"] = f"{label}: enter its resolution."
         elif answers[field] and resolved < onset:
             problems[f"{effect}_resolved_minutes"] = f"{label} cannot resolve before its onset."
     ready = answers.get("ready_to_leave_minutes")

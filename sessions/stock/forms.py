@@ -56,7 +56,9 @@ class LotChoiceField(forms.ModelChoiceField):
 
 
 class ReceiptForm(forms.Form):
-    supplier = forms.ModelChoiceField(queryset=Supplier.objects.filter(is_active=True))
+    supplier = forms.ModelChoiceField(
+        queryset=Supplier.objects.filter(is_active=True), empty_label="Choose the supplier"
+    )
     invoice_number = forms.CharField(max_length=60)
     received_on = forms.DateField(
         label="Received on", widget=forms.DateInput(attrs={"type": "date"})
@@ -70,7 +72,9 @@ class ReceiptForm(forms.Form):
 
 
 class ReceiptLineForm(forms.Form):
-    product = forms.ModelChoiceField(queryset=Product.objects.filter(is_active=True))
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.filter(is_active=True), empty_label="Choose the product"
+    )
     lot_number = forms.CharField(label="Lot number", max_length=40)
     expiry = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     containers = forms.IntegerField(min_value=1, max_value=10000)
@@ -118,7 +122,7 @@ class CountForm(forms.Form):
 
 class QuarantineForm(forms.Form):
     quarantined = forms.TypedChoiceField(
-        label="Lot",
+        label="Action",
         choices=[("1", "Quarantine it"), ("0", "Release it")],
         coerce=lambda value: value == "1",
     )

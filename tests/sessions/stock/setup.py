@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from sessions.models import ClinicRegistration, Lot, Movement, Product, Receipt, Supplier
+from sessions.stock import counts
 from sessions.stock import services as stock
 from tests.accounts.factories import UserFactory
 from tests.conftest import PASSWORD
@@ -104,3 +105,14 @@ def shelf_lot(number="K2231", *, product=None, containers=1, expiry_days=200):
         containers=containers,
     )
     return lot
+
+
+def count(lot, by, counted, second="ada", password=PASSWORD):
+    """A count of `lot` by `by` and the second counter `second`."""
+    return counts.count_record(
+        by=by,
+        lot=lot,
+        counted_mg=Decimal(counted),
+        second_username=second,
+        second_password=password,
+    )

@@ -10,18 +10,9 @@ from sessions.errors import SessionsError
 from sessions.models import Count, Discrepancy
 from sessions.stock import counts, selectors
 from tests.conftest import PASSWORD
+from tests.sessions.stock.setup import count
 
 pytestmark = pytest.mark.django_db
-
-
-def count(lot, by, counted, second="ada", password=PASSWORD):
-    return counts.count_record(
-        by=by,
-        lot=lot,
-        counted_mg=Decimal(counted),
-        second_username=second,
-        second_password=password,
-    )
 
 
 def test_a_count_that_matches_opens_nothing(lot, prescriber, clinic_admin):

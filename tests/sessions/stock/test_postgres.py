@@ -14,10 +14,9 @@ from sessions.dosing import administration
 from sessions.errors import SessionsError
 from sessions.models import Discrepancy, Dose, Movement
 from sessions.stock import counts, selectors
-from tests.conftest import PASSWORD
 from tests.patients.factories import CareTeamFactory, CourseFactory, PatientFactory
 from tests.sessions.factories import AppointmentFactory, kind
-from tests.sessions.stock.setup import receive, registration
+from tests.sessions.stock.setup import count, receive, registration
 
 pytestmark = [pytest.mark.postgres]
 
@@ -49,13 +48,7 @@ def test_the_database_refuses_to_rewrite_the_ledger(lot, table, sql):
 
 @pytest.mark.django_db
 def test_counts_and_resolved_discrepancies_are_final(lot, prescriber, clinic_admin):
-    counts.count_record(
-        by=prescriber,
-        lot=lot,
-        counted_mg=Decimal(499),
-        second_username="ada",
-        second_password=PASSWORD,
-    )
+    count(lot, prescriber, "499")
     _raw("UPDATE kap_sessions_count SET counted_mg = 500 WHERE lot_id = %s", [lot.pk])
     found = counts.discrepancy_resolve(
         by=clinic_admin,

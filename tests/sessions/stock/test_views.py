@@ -5,7 +5,6 @@ import csv
 import io
 import shutil
 import subprocess
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -13,10 +12,9 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from sessions.models import Count, Discrepancy
-from sessions.stock import counts
 from tests.conftest import PASSWORD, service_missing
 from tests.sessions.stock.conftest import give
-from tests.sessions.stock.setup import ketamine, supplier
+from tests.sessions.stock.setup import count, ketamine, supplier
 
 pytestmark = pytest.mark.django_db
 
@@ -151,13 +149,7 @@ def test_another_care_teams_patient_log_is_not_found(signed_in, make_user, patie
 
 
 def test_the_inventory_of_a_day(signed_in, lot, prescriber, clinic_admin):
-    counts.count_record(
-        by=prescriber,
-        lot=lot,
-        counted_mg=Decimal(500),
-        second_username="ada",
-        second_password=PASSWORD,
-    )
+    count(lot, prescriber, "500")
     client = signed_in(clinic_admin)
     today = str(timezone.localdate())
     page = client.get(reverse("stock_inventory"), {"on": today})
@@ -172,25 +164,13 @@ def test_the_inventory_of_a_day(signed_in, lot, prescriber, clinic_admin):
 
 
 def test_the_administrators_home_lists_open_discrepancies(signed_in, lot, prescriber, clinic_admin):
-    counts.count_record(
-        by=prescriber,
-        lot=lot,
-        counted_mg=Decimal(499),
-        second_username="ada",
-        second_password=PASSWORD,
-    )
+    count(lot, prescriber, "499")
     page = signed_in(clinic_admin).get("/").content.decode()
     assert "Open count discrepancies" in page and "lot K2231" in page and "-1 mg" in page
 
 
 def test_resolving_through_the_page(signed_in, lot, prescriber, clinic_admin):
-    counts.count_record(
-        by=prescriber,
-        lot=lot,
-        counted_mg=Decimal(499),
-        second_username="ada",
-        second_password=PASSWORD,
-    )
+    count(lot, prescriber, "499")
     found = Discrepancy.objects.get()
     url = reverse("stock_discrepancy", args=[found.pk])
     refused = signed_in(prescriber).post(url, {"outcome": "adjusted", "reason": "Residue"})
