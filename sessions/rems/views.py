@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from audit.models import Action
@@ -19,6 +20,7 @@ from sessions.rems import rules, selectors, services
 from sessions.rems.forms import EnrollmentEndForm, EnrollmentForm, MonitoringForm
 
 
+@never_cache
 @clinicians_only
 def rems_queue(request):
     due = selectors.forms_due(request.user)
@@ -69,6 +71,7 @@ def _form_page(request, dose, stored, form=None, status=200):
     )
 
 
+@never_cache
 @clinicians_only
 def rems_form(request, dose_pk):
     dose = _dose(request, dose_pk)
@@ -101,6 +104,7 @@ def rems_form(request, dose_pk):
     return _form_page(request, dose, stored, form=form, status=400)
 
 
+@never_cache
 @clinicians_only
 def rems_form_pdf(request, dose_pk):
     dose = _dose(request, dose_pk)
@@ -150,6 +154,7 @@ def _section(request, patient, *, form=None, end_form=None, status=200):
     )
 
 
+@never_cache
 @clinicians_only
 def chart_section(request, patient_pk):
     patient = patient_for(request, patient_pk)
@@ -157,6 +162,7 @@ def chart_section(request, patient_pk):
     return _section(request, patient)
 
 
+@never_cache
 @clinicians_only
 @require_POST
 def enroll(request, patient_pk):
@@ -172,6 +178,7 @@ def enroll(request, patient_pk):
     return _section(request, patient, form=form, status=400)
 
 
+@never_cache
 @clinicians_only
 @require_POST
 def enrollment_end(request, enrollment_pk):

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
@@ -31,7 +32,10 @@ from sessions.stock.forms import (
     WasteForm,
 )
 
-stock_staff = role_required(*services.STOCK_ROLES)
+
+def stock_staff(view):
+    """Prescribers and administrators; the pages name patients, so nothing is cached."""
+    return never_cache(role_required(*services.STOCK_ROLES)(view))
 
 
 def _reverse(*, by, lot, movement, reason):

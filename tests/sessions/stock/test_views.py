@@ -43,6 +43,7 @@ def test_the_stock_pages_are_for_prescribers_and_administrators(
 def test_the_stock_page_lists_lots_with_their_ledger_balance(signed_in, prescriber, lot):
     response = signed_in(prescriber).get(reverse("stock"))
     assert b"K2231" in response.content and b"500 mg" in response.content
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_receiving_through_the_page(signed_in, prescriber, clinic_admin, clinic):
@@ -184,3 +185,17 @@ def test_resolving_through_the_page(signed_in, lot, prescriber, clinic_admin):
     )
     found.refresh_from_db()
     assert found.status == "resolved" and Count.objects.count() == 1
+
+
+def test_the_admin_shows_the_ledger_read_only(signed_in, clinic_admin, started, lot, therapist):
+    give(started(), lot, therapist)
+    client = signed_in(clinic_admin)
+    line = lot.movements.get(kind="drawn")
+    for model in ("movement", "lot", "receipt", "count", "discrepancy", "product", "supplier"):
+        assert client.get(f"/admin/kap_sessions/{model}/").status_code == 200, model
+    page = client.get(f"/admin/kap_sessions/movement/{line.pk}/change/")
+    assert page.status_code == 200 and b"Reyes" not in page.content
+    assert client.get("/admin/kap_sessions/movement/add/").status_code == 403
+    assert client.post(f"/admin/kap_sessions/movement/{line.pk}/delete/").status_code == 403
+    assert client.get("/admin/kap_sessions/clinicregistration/add/").status_code == 403  # one row
+    assert client.get("/admin/kap_sessions/product/add/").status_code == 200
