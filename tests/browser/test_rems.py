@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from sessions.rems import rules
 from sessions.stock import services as stock
 from tests.browser.screens import shoot
 from tests.sessions.rems.setup import esketamine_session
@@ -47,7 +48,9 @@ def test_enroll_chart_and_submit_the_monitoring_form(
     page.get_by_role("link", name="REMS forms").click()
     queue = page.get_by_test_id("rems-queue")
     expect(queue).to_contain_text("Paula Reyes")
-    expect(queue).to_contain_text("7 days left")
+    # 7 days from the session's local date (6 when the first device was before midnight).
+    left = rules.days_left(timezone.localdate(dose.started_at), timezone.localdate())
+    expect(queue).to_contain_text(f"{left} days left")
     shoot(page, "rems-queue")
     queue.get_by_role("link", name="Open the form").click()
     expect(page.get_by_text("152/94 at 40 min")).to_be_visible()
