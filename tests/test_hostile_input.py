@@ -87,6 +87,12 @@ class Clinic:
     admin_objects: dict  # "app_model" -> a primary key
 
 
+def first_pk(label: str) -> int:
+    from django.apps import apps
+
+    return apps.get_model(label).objects.values_list("pk", flat=True).first() or 999_999
+
+
 @pytest.fixture
 def clinic(screening_policy, appointment_types) -> Clinic:
     from accounts.models import User
@@ -123,6 +129,19 @@ def clinic(screening_policy, appointment_types) -> Clinic:
         "screening_pk": open_screening.pk,
         "decision_pk": item.decision_id,
         "item_pk": item.pk,
+        # Later rooms' pages: the seeded object where the demo has one, else an id that answers
+        # 404 (the page must still never answer 500).
+        **{
+            param: first_pk(model)
+            for param, model in (
+                ("lot_pk", "kap_sessions.Lot"),
+                ("discrepancy_pk", "kap_sessions.Discrepancy"),
+                ("enrollment_pk", "kap_sessions.RemsEnrollment"),
+                ("pk", "integration.FollowUp"),
+                ("policy_pk", "screening.ScreeningPolicy"),
+                ("review_pk", "screening.PolicyReview"),
+            )
+        },
     }
     per_route = {
         "dose_open": [{"appointment_pk": dosing.pk}],
