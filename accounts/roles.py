@@ -45,6 +45,16 @@ _CONSENT_VERSIONS = [
     f"kap_sessions.{action}_consentversion" for action in ("view", "add", "change", "delete")
 ]
 
+# The clinic's registration, products and suppliers are kept by administrators; the ledger and
+# its counts are only read in the admin (written through the stock pages).
+_STOCK_SETUP = [
+    f"kap_sessions.{action}_{model}"
+    for model in ("clinicregistration", "product", "supplier")
+    for action in ("view", "add", "change")
+] + [
+    f"kap_sessions.view_{model}" for model in ("lot", "receipt", "movement", "count", "discrepancy")
+]
+
 _CLINICAL = [
     "patients.view_patient",
     "patients.change_patient",
@@ -87,6 +97,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "screening.change_screeningpolicy",
         *_SCHEDULE_SETUP,
         *_CONSENT_VERSIONS,
+        *_STOCK_SETUP,
     ],
     Role.PATIENT: [],
 }

@@ -10,13 +10,15 @@ _NAV = {
     "schedule": ("Schedule", "schedule"),
     "policy": ("Screening policy", "screening_policies"),
     "admin": ("Administration", "admin:index"),
+    "stock": ("Controlled substances", "stock"),
+    "rems": ("REMS forms", "rems_queue"),
 }
 _ROLE_NAV = {
     Role.INTAKE: ["intake", "patients", "register", "schedule"],
-    Role.THERAPIST: ["patients", "schedule"],
-    Role.PRESCRIBER: ["patients", "intake", "schedule"],
+    Role.THERAPIST: ["patients", "schedule", "rems"],
+    Role.PRESCRIBER: ["patients", "intake", "schedule", "stock", "rems"],
     Role.FRONTDESK: ["patients", "register", "schedule"],
-    Role.ADMIN: ["patients", "register", "schedule", "policy", "admin"],
+    Role.ADMIN: ["patients", "register", "schedule", "policy", "stock", "admin"],
     Role.PATIENT: [],
 }
 

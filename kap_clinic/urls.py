@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("sessions.questionnaires.urls")),
     path("", include("sessions.notes.urls")),
     path("", include("sessions.dosing.urls")),
+    path("", include("sessions.stock.urls")),
+    path("", include("sessions.rems.urls")),
     path("", include("integration.followups.urls")),
     path("", include("screening.urls")),
     path("admin/", admin.site.urls),

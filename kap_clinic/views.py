@@ -23,6 +23,7 @@ from screening.services import may_preview
 from sessions.booking import selectors as schedule
 from sessions.notes import services as clinical_notes
 from sessions.preparation import services as preparation
+from sessions.stock import selectors as stock
 
 HOME_LIST_SIZE = 50
 
@@ -63,6 +64,7 @@ def home(request):
             .order_by("role")
         ]
         context["last_seal"] = AuditSeal.objects.order_by("-id").first()
+        context["discrepancies"] = stock.open_discrepancies()  # controlled-substance counts
     today = schedule.today_list(user)  # a clinician's own; the clinic's for the front desk
     if today is not None:
         context["today"] = today

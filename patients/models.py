@@ -194,6 +194,7 @@ class Alert(models.Model):
         VITALS = "vitals", "Vital signs"
         CLINICAL = "clinical", "Clinical"
         SCHEDULING = "scheduling", "Scheduling"
+        STOCK = "stock", "Controlled substances"
 
     class Severity(models.TextChoices):
         INFO = "info", "Information"
@@ -205,7 +206,10 @@ class Alert(models.Model):
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
         RESOLVED = "resolved", "Resolved"
 
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="alerts")
+    # Empty only for alerts about no one patient (a controlled-substance loss).
+    patient = models.ForeignKey(
+        Patient, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="alerts"
     )

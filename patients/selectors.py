@@ -74,7 +74,8 @@ def unresolved_alerts_for(user) -> QuerySet[Alert]:
     """The user's open alerts, only about patients the access policy still lets them act on (a
     row written around `alert_raise`, or a care team the user has left, shows nothing)."""
     return (
-        Alert.objects.filter(recipient=user, patient__in=patients_for(user, Access.ALERTS))
+        Alert.objects.filter(recipient=user)
+        .filter(Q(patient__in=patients_for(user, Access.ALERTS)) | Q(patient__isnull=True))
         .exclude(status=Alert.Status.RESOLVED)
         .select_related("patient")
         .annotate(

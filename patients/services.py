@@ -210,6 +210,14 @@ def course_change_phase(*, by, course: TreatmentCourse, to_phase: str, reason: s
 # --- Alerts ---------------------------------------------------------------------------------------
 
 
+def may_act_on_alert(user, alert: Alert) -> bool:
+    """Being its recipient is not enough: an alert about a patient needs the policy's leave to
+    act on that patient's record; an alert about no patient is its recipient's alone."""
+    if alert.patient_id is None:
+        return alert.recipient_id == user.pk
+    return may(user, Access.ALERTS, alert.patient)
+
+
 def on_call_prescribers() -> list:
     """The prescribers on call; nobody marked on call must not mean nobody told: then every
     active prescriber."""
@@ -228,6 +236,9 @@ def _alert_routing(patient: Patient, intended) -> tuple[list, str]:
     def allowed(users):
         return [u for u in dict.fromkeys(users) if may(u, Access.ALERTS, patient)]
 
+    if patient is None:
+        # About no one patient (a controlled-substance loss): no record to guard, no PHI in it.
+        return list(dict.fromkeys(intended)), "intended"
     found = allowed(intended)
     if found:
         return found, "intended"
@@ -241,7 +252,7 @@ def _alert_routing(patient: Patient, intended) -> tuple[list, str]:
 @transaction.atomic
 def alert_raise(
     *,
-    patient: Patient,
+    patient: Patient | None,
     recipients=(),
     recipient=None,
     kind: str,
@@ -251,6 +262,7 @@ def alert_raise(
 ) -> list[Alert]:
     """Raise an alert about `patient` for `recipients` (or the one `recipient`); `by` is the
     user whose action raised it, if any. Returns the alerts written, one per recipient.
+    `patient` is None only for an alert about no one patient (a controlled-substance loss).
 
     Every caller meets the same wall: an alert only ever goes to someone the access policy lets
     act on this patient's record, and a routing that finds nobody falls back (`_alert_routing`).
@@ -272,7 +284,7 @@ def alert_raise(
         record(
             user=by,
             action=Action.CREATE,
-            patient_id=patient.pk,
+            patient_id=alert.patient_id,
             obj=alert,
             detail={"recipient": user.pk, "route": route},
         )
@@ -281,9 +293,9 @@ def alert_raise(
 
 
 def _locked_alert(alert: Alert, by) -> Alert:
-    alert = Alert.objects.select_for_update().select_related("patient").get(pk=alert.pk)
-    # Being its recipient is not enough: the alert is about a patient the user must still see.
-    if not may(by, Access.ALERTS, alert.patient):
+    # Only the alert row: its patient may be absent (an outer join cannot be locked).
+    alert = Alert.objects.select_for_update(of=("self",)).select_related("patient").get(pk=alert.pk)
+    if not may_act_on_alert(by, alert):
         raise PatientsError("You may not act on this alert.")
     return alert
 
@@ -310,7 +322,8 @@ def alert_acknowledge(*, by, alert: Alert) -> Alert:
 @transaction.atomic
 def alert_resolve(*, by, alert: Alert, note: str) -> Alert:
     alert = _locked_alert(alert, by)
-    if by.role not in CLINICIANS:
+    # An alert about no one patient is resolved by its recipient (an administrator, say).
+    if by.role not in CLINICIANS and alert.patient_id is not None:
         raise PatientsError("Only a therapist or prescriber can resolve an alert.")
     if alert.status == Alert.Status.RESOLVED:
         raise PatientsError("This alert is already resolved.")

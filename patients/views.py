@@ -139,8 +139,7 @@ def care_team_add(request, patient_pk):
 
 def _alert_for(request, alert_pk) -> Alert:
     alert = get_object_or_404(Alert.objects.select_related("patient", "recipient"), pk=alert_pk)
-    # Being its recipient is not enough: the user must still be allowed this patient's record.
-    if not may(request.user, Access.ALERTS, alert.patient):
+    if not services.may_act_on_alert(request.user, alert):
         record(user=request.user, action=Action.DENIED, patient_id=alert.patient_id, obj=alert)
         raise PermissionDenied
     return alert

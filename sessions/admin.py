@@ -299,3 +299,6 @@ class DoseAdmin(_ReadOnlyAudited):
 
     def patient_id_of(self, obj):
         return obj.course.patient_id
+
+
+from sessions.stock import admin as _stock_admin  # noqa: E402, F401  (the stock records)

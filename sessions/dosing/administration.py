@@ -16,6 +16,8 @@ from sessions.dosing import rules as dosing
 from sessions.dosing.charting import audit_change, lock_dose, require_status
 from sessions.errors import SessionsError
 from sessions.models.doses import FROZEN_MESSAGE, AdministrationAmendment, Dose
+from sessions.models.stock import Lot  # stock: the dose draws from a lot
+from sessions.stock import services as stock  # stock: the lot's ledger
 
 MAX_MG = 1000  # no vial draw reaches this; above it a value is a typing error
 
@@ -93,9 +95,7 @@ def administration_record(
     *,
     by,
     dose: Dose,
-    strength: str,
-    lot: str,
-    expiry,
+    lot: Lot,  # stock: a lot chosen on the form; strength and expiry come from it
     quantity_drawn_mg,
     quantity_given_mg,
     quantity_wasted_mg=Decimal(0),
@@ -111,15 +111,14 @@ def administration_record(
     lines = _lines(
         dose,
         by,
-        strength=strength,
-        lot=lot,
-        expiry=expiry,
+        **stock.lot_lines(lot),  # stock
         quantity_drawn_mg=quantity_drawn_mg,
         quantity_given_mg=quantity_given_mg,
         quantity_wasted_mg=quantity_wasted_mg,
         witness_username=witness_username,
         witness_password=witness_password,
     )
+    stock.draw_for_dose(by=by, dose=dose, lot=lot, lines=lines)  # stock: the ledger's line
     for name, value in lines.items():
         setattr(dose, name, value)
     dose.waste_witnessed_at = timezone.now() if lines["waste_witness"] else None
@@ -140,7 +139,9 @@ def administration_amend(*, by, dose: Dose, reason: str, **lines) -> Administrat
     reason = (reason or "").strip()
     if not reason:
         raise SessionsError("An amendment needs a reason.", field="reason")
-    checked = _lines(dose, by, **lines)
+    lot = lines.pop("lot")  # stock: the lot chosen on the form
+    checked = _lines(dose, by, **stock.lot_lines(lot), **lines)
+    stock.draw_for_dose(by=by, dose=dose, lot=lot, lines=checked)  # stock: reverse, draw anew
     amendment = AdministrationAmendment.objects.create(dose=dose, reason=reason, by=by, **checked)
     audit_change(by, dose, amendment, amendment=True)
     return amendment

@@ -5,6 +5,7 @@ from django import forms
 from sessions.dosing.administration import MAX_MG
 from sessions.dosing.rules import DOSE_MG_LIMITS, VITAL_BOUNDS, WEIGHT_KG_LIMITS
 from sessions.models import AdverseEvent, ChecklistItem, Dose, VitalSigns
+from sessions.stock.forms import LotChoiceField  # stock
 
 
 def _number(label, name, **kwargs):
@@ -93,9 +94,7 @@ class StartForm(forms.Form):
 
 
 class AdministrationForm(forms.Form):
-    strength = forms.CharField(max_length=40, help_text="e.g. 50 mg/mL")
-    lot = forms.CharField(max_length=40)
-    expiry = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    lot = LotChoiceField(label="Lot")  # stock: strength and expiry come from the lot
     quantity_drawn_mg = _mg("Drawn (mg)")
     quantity_given_mg = _mg("Given (mg)")
     quantity_wasted_mg = _mg("Wasted (mg)", required=False)

@@ -30,6 +30,7 @@ from sessions.models import Appointment, AppointmentType
 from sessions.models.doses import ChecklistItem, Dose, VitalSigns
 from sessions.preparation import services as preparation
 from sessions.questionnaires import services as questionnaires
+from sessions.rems.selectors import rems_problem  # REMS: esketamine needs the enrollment
 from sessions.signals import dose_finished
 
 CHECKLIST = tuple(ChecklistItem.Item.values)
@@ -188,6 +189,7 @@ def start_problems(
         preparation.preparation_problem(dose.course),
         questionnaires.recent_questionnaires_problem(patient, at),
         policy_review_problem(dose.course),
+        rems_problem(dose),  # REMS: esketamine only for a patient enrolled in its REMS
     ):
         if problem:
             problems.append(problem)

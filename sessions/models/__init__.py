@@ -28,6 +28,17 @@ from sessions.models.notes import (
     PsychotherapyNoteAddendum,
 )
 from sessions.models.preparation import PreparationRecord
+from sessions.models.rems import RemsEnrollment, RemsMonitoringForm
+from sessions.models.stock import (
+    ClinicRegistration,
+    Count,
+    Discrepancy,
+    Lot,
+    Movement,
+    Product,
+    Receipt,
+    Supplier,
+)
 
 __all__ = [
     "INACTIVE",
@@ -38,20 +49,30 @@ __all__ = [
     "CalendarFeed",
     "ChecklistItem",
     "ClinicClosedDay",
+    "ClinicRegistration",
     "ClinicianDayOff",
     "ClinicianHours",
     "ConsentSignature",
     "ConsentVersion",
     "ConsentWithdrawal",
+    "Count",
+    "Discrepancy",
     "Dose",
     "IncidentReport",
+    "Lot",
+    "Movement",
     "NoteStatus",
     "PreparationRecord",
+    "Product",
     "ProgressNote",
     "ProgressNoteAddendum",
     "PsychotherapyNote",
     "PsychotherapyNoteAddendum",
+    "Receipt",
+    "RemsEnrollment",
+    "RemsMonitoringForm",
     "Room",
+    "Supplier",
     "VitalSigns",
     "Weekday",
 ]

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from sessions.models import Dose
 from tests.conftest import service_missing
 from tests.sessions.dosing.setup import dose_ready
+from tests.sessions.stock.setup import receive
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 
@@ -42,8 +43,9 @@ def vitals(page, moment, systolic, diastolic, heart_rate, spo2, rate):
     form.get_by_role("button", name="Record").click()
 
 
-def test_start_chart_and_discharge(sign_in, live_server, ready, prescriber):
+def test_start_chart_and_discharge(sign_in, live_server, ready, prescriber, clinic_admin):
     dose = ready(checklist=False, bp=None)
+    lot = receive(by=prescriber, witness=clinic_admin, number="KX-2231")
     page = sign_in(prescriber)
     page.goto(f"{live_server.url}/doses/{dose.pk}/")
     expect(page.get_by_test_id("start-problems")).to_contain_text("Checklist incomplete")
@@ -63,9 +65,7 @@ def test_start_chart_and_discharge(sign_in, live_server, ready, prescriber):
     page.get_by_role("button", name="Record adverse event").click()
     expect(page.get_by_test_id("events")).to_contain_text("Nausea")
 
-    page.fill("#id_administration-strength", "50 mg/mL")
-    page.fill("#id_administration-lot", "KX-2231")
-    page.fill("#id_administration-expiry", str(timezone.localdate() + timedelta(days=300)))
+    page.select_option("#id_administration-lot", str(lot.pk))
     page.fill("#id_administration-quantity_drawn_mg", "35")
     page.fill("#id_administration-quantity_given_mg", "35")
     page.get_by_role("button", name="Record administration").click()

@@ -138,19 +138,19 @@ def test_phase_change_page_refuses_frontdesk(signed_in, frontdesk, patient):
 @pytest.fixture(params=["completed", "discontinued"])
 def former_patient(request, screening_policy, intake, therapist):
     """A patient screened as a candidate, treated, and now with every course closed."""
-    from patients.models import PhaseChange
     from screening.demo import screen_candidate
-    from tests.patients.factories import CareTeamFactory, CourseFactory, PatientFactory
+    from tests.patients.factories import (
+        CareTeamFactory,
+        CourseFactory,
+        PatientFactory,
+        place_in_phase,
+    )
 
     person = PatientFactory(first_name="Fern", last_name="Albright")
     course = CourseFactory(patient=person, phase="screening")
     screen_candidate(course=course, by=intake)
     CareTeamFactory(patient=person, clinician=therapist, primary=True)
-    # Test data: the course closed (with its PhaseChange, as PostgreSQL's trigger insists).
-    PhaseChange.objects.create(
-        course=course, from_phase="screening", to_phase=request.param, by=intake, reason="test"
-    )
-    type(course).objects.filter(pk=course.pk).update(phase=request.param)
+    place_in_phase(course, request.param, by=therapist)
     return person
 
 

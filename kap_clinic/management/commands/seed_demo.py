@@ -17,6 +17,7 @@ from patients.models import Alert, Patient
 from patients.services import alert_raise, care_team_add, course_change_phase, patient_register
 from screening.demo import screen_candidate
 from sessions.demo import enter_treatment_as_history, seed_records, seed_schedule
+from sessions.stock.demo import seed_stock
 
 DEMO_PASSWORD = "Ketamine-Demo-2026"
 
@@ -126,6 +127,7 @@ class Command(BaseCommand):
             created = self._patients(users)
             seed_schedule(users)  # rooms, hours and the coming week's appointments
             seed_records(users)  # consent, preparation and questionnaires: ready to dose
+            seed_stock(users, witness_password=DEMO_PASSWORD)  # lots for the doses to draw from
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready ({created} patients created)."))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password {DEMO_PASSWORD!r} as:")
         for username, *_ in [*STAFF, PATIENT_USER]:

@@ -14,6 +14,7 @@ from sessions.models import ChecklistItem, Dose, VitalSigns
 from sessions.preparation import services as preparation
 from sessions.questionnaires import services as questionnaires
 from tests.sessions.factories import AppointmentFactory, kind
+from tests.sessions.stock.setup import shelf_lot
 
 CONSENT_TEXT = "I consent to ketamine-assisted psychotherapy as explained to me."
 
@@ -134,20 +135,17 @@ def discharge_vitals(dose, *, by, moment="discharge", **values):
 
 
 LINES = {
-    "strength": "50 mg/mL",
-    "lot": "K2231",
     "quantity_drawn_mg": Decimal("35"),
     "quantity_given_mg": Decimal("35"),
     "quantity_wasted_mg": Decimal("0"),
 }
 
 
-def administer(dose, *, by, **changes):
-    """The Schedule III lines of a started dose: 35 mg drawn and given, nothing wasted."""
-    expiry = timezone.localdate() + timedelta(days=200)
-    return administration.administration_record(
-        by=by, dose=dose, **{**LINES, "expiry": expiry, **changes}
-    )
+def administer(dose, *, by, lot="K2231", **changes):
+    """The Schedule III lines of a started dose: 35 mg drawn and given, nothing wasted, from a
+    lot on the shelf (`lot`: a Lot, or the number of one)."""
+    lot = shelf_lot(lot) if isinstance(lot, str) else lot
+    return administration.administration_record(by=by, dose=dose, lot=lot, **{**LINES, **changes})
 
 
 def discharged(dose, *, by):

@@ -4,13 +4,11 @@ amendment that keeps the original (model, admin, PostgreSQL trigger)."""
 
 import shutil
 import subprocess
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from sessions.dosing import administration
 from sessions.dosing import services as doses
@@ -18,18 +16,19 @@ from sessions.errors import SessionsError
 from sessions.models import AdministrationAmendment, Dose
 from tests.conftest import service_missing
 from tests.sessions.dosing.setup import administer, discharge_vitals, discharged, wind_back
+from tests.sessions.stock.setup import shelf_lot
 
 pytestmark = pytest.mark.django_db
 
-EXPIRY = timezone.localdate() + timedelta(days=200)
-FORM = {
-    "administration-strength": "50 mg/mL",
-    "administration-lot": "K2231",
-    "administration-expiry": EXPIRY.isoformat(),
-    "administration-quantity_drawn_mg": "35",
-    "administration-quantity_given_mg": "35",
-    "administration-quantity_wasted_mg": "0",
-}
+
+def form(prefix="administration", lot="K2231"):
+    """The page's Schedule III form: 35 mg drawn and given from the lot on the shelf `lot`."""
+    return {
+        f"{prefix}-lot": str(shelf_lot(lot).pk),
+        f"{prefix}-quantity_drawn_mg": "35",
+        f"{prefix}-quantity_given_mg": "35",
+        f"{prefix}-quantity_wasted_mg": "0",
+    }
 
 
 def amend(dose, by, reason):
@@ -37,9 +36,7 @@ def amend(dose, by, reason):
         by=by,
         dose=dose,
         reason=reason,
-        strength="50 mg/mL",
-        lot="K2232",
-        expiry=EXPIRY,
+        lot=shelf_lot("K2232"),
         quantity_drawn_mg=Decimal(35),
         quantity_given_mg=Decimal(35),
     )
@@ -85,7 +82,7 @@ def test_the_record_cannot_be_rewritten_once_finished(started, signed_in, therap
         administer(dose, by=therapist, lot="K9999")
     response = signed_in(therapist).post(
         reverse("dose_action", args=[dose.pk, "administration"]),
-        {**FORM, "administration-lot": "K9999"},
+        form(lot="K9999"),
     )
     assert response.status_code == 400 and b"frozen" in response.content
     dose.refresh_from_db()
@@ -100,8 +97,7 @@ def test_a_correction_is_an_amendment_that_keeps_the_original(
     response = signed_in(therapist).post(
         reverse("dose_action", args=[finished.pk, "amend"]),
         {
-            **{key.replace("administration-", "amend-"): v for key, v in FORM.items()},
-            "amend-lot": "K2232",
+            **form("amend", lot="K2232"),
             "amend-reason": "Lot number mistyped: the vial says K2232.",
         },
     )
@@ -220,9 +216,6 @@ def test_the_database_refuses_to_change_an_amendment(finished, therapist):
             "quantity_given_mg",
             "Given must be more than 0",
         ),
-        ({"lot": "  "}, "lot", "Enter the lot"),
-        ({"strength": ""}, "strength", "Enter the strength"),
-        ({"expiry": None}, "expiry", "Enter the expiry"),
         ({"quantity_drawn_mg": Decimal("NaN")}, "quantity_drawn_mg", "Drawn must be a number"),
         ({"quantity_given_mg": Decimal("Infinity")}, "quantity_given_mg", "Given must be a number"),
         ({"quantity_drawn_mg": Decimal(20000)}, "quantity_drawn_mg", "Drawn must be"),
@@ -241,10 +234,11 @@ def test_the_service_refuses_bad_lines(started, therapist, changes, field, messa
         ({"quantity_drawn_mg": "NaN"}, "Enter a number"),
         ({"quantity_given_mg": "Infinity"}, "Enter a number"),
         ({"quantity_drawn_mg": "20000", "quantity_given_mg": "20000"}, "less than or equal to"),
+        ({"lot": ""}, "This field is required"),  # stock: the lot is chosen, never typed
     ],
 )
 def test_the_page_refuses_bad_lines_on_their_field(started, signed_in, therapist, values, message):
-    data = {**FORM, **{f"administration-{k}": v for k, v in values.items()}}
+    data = {**form(), **{f"administration-{k}": v for k, v in values.items()}}
     response = signed_in(therapist).post(
         reverse("dose_action", args=[started.pk, "administration"]), data
     )

@@ -17,6 +17,7 @@ from sessions.signals import dose_finished
 from tests.conftest import PASSWORD
 from tests.patients.factories import place_in_phase
 from tests.sessions.dosing.setup import administer, discharge_vitals, wind_back
+from tests.sessions.stock.setup import shelf_lot
 
 pytestmark = pytest.mark.django_db
 
@@ -173,9 +174,7 @@ def test_vitals_past_a_limit_are_flagged_and_alert(ready, therapist, prescriber)
 def test_waste_needs_a_second_staff_members_password(ready, therapist, prescriber):
     dose = start(ready(), therapist)
     lines = {
-        "strength": "50 mg/mL",
-        "lot": "K2231",
-        "expiry": timezone.localdate() + timedelta(days=200),
+        "lot": shelf_lot(),
         "quantity_drawn_mg": Decimal("50"),
         "quantity_given_mg": Decimal("35"),
         "quantity_wasted_mg": Decimal("15"),
@@ -200,9 +199,7 @@ def test_drawn_must_equal_given_plus_wasted(ready, therapist):
         administration.administration_record(
             by=therapist,
             dose=dose,
-            strength="50 mg/mL",
-            lot="K1",
-            expiry=timezone.localdate() + timedelta(days=200),
+            lot=shelf_lot(),
             quantity_drawn_mg=Decimal("50"),
             quantity_given_mg=Decimal("35"),
         )
@@ -333,7 +330,8 @@ def test_the_dosing_chart_costs_a_fixed_number_of_queries(
     client = signed_in(therapist)
     client.get(reverse("dose", args=[dose.pk]))
     # session, user, dose, access, the page's dose with its checklist, vitals, events and
-    # amendments; the start guard's reads are skipped once started, audit insert, session update
-    with django_assert_num_queries(13):
+    # amendments; the start guard's reads are skipped once started, the lots a dose may draw
+    # from (stock), audit insert, session update
+    with django_assert_num_queries(14):
         response = client.get(reverse("dose", args=[dose.pk]))
     assert len(response.context["vitals"]) == rows + 1
