@@ -140,6 +140,7 @@ def clinic(screening_policy, appointment_types) -> Clinic:
                 ("pk", "integration.FollowUp"),
                 ("policy_pk", "screening.ScreeningPolicy"),
                 ("review_pk", "screening.PolicyReview"),
+                ("message_pk", "notifications.Message"),
             )
         },
     }

@@ -33,6 +33,7 @@ from sessions.models import (
     CalendarFeed,
     Room,
 )
+from sessions.signals import appointment_changed
 
 MIN_MINUTES, MAX_MINUTES = 5, 600
 # What the exclusion constraints protect, in the order a message names them.
@@ -241,6 +242,7 @@ def appointment_book(
         obj=appointment,
         detail={"type": type_.code},
     )
+    appointment_changed.send(sender=Appointment, appointment=appointment, change="booked")
     return appointment
 
 
@@ -313,6 +315,7 @@ def appointment_reschedule(
         obj=appointment,
         detail={"fields": changed},
     )
+    appointment_changed.send(sender=Appointment, appointment=appointment, change="moved")
     return appointment
 
 
@@ -330,6 +333,7 @@ def _set_status(appointment: Appointment, by, status: str, detail: dict | None =
         obj=appointment,
         detail={"status": status, **(detail or {})},
     )
+    appointment_changed.send(sender=Appointment, appointment=appointment, change=status)
     return appointment
 
 
