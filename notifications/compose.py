@@ -44,11 +44,19 @@ def when_text(start: datetime, now: datetime) -> str:
     return f"on {local:%A}, {local:%B} {local.day} at {clock}"
 
 
+# What a patient reads for each appointment type (with consent): never "dosing".
+VISITS = {
+    "preparation": "preparation session",
+    "dosing": "treatment session",
+    "integration": "follow-up session",
+}
+
+
 def _appointment_context(message: Message, now: datetime) -> dict:
     appointment = message.appointment
     return {
         "when": when_text(message.for_start or appointment.start, now),
-        "visit": appointment.type.name.lower(),
+        "visit": VISITS.get(appointment.type.code, "appointment"),
         "clinician": str(appointment.clinician),
         "place": appointment.room.name if appointment.room_id else "by video",
     }
