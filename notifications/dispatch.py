@@ -30,7 +30,7 @@ from notifications import compose, services
 from notifications.backends import get_sms_backend
 from notifications.models import Channel, Delivery, Message
 from notifications.rules import BEFORE_THE_APPOINTMENT
-from sessions.models import Appointment
+from sessions.models import Appointment, Dose
 from sessions.models.booking import INACTIVE
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,14 @@ def _stale(message: Message, now: datetime) -> tuple[str, str] | None:
         return Message.Status.CANCELLED, "The appointment was called off."
     if message.kind in BEFORE_THE_APPOINTMENT and appointment.start <= now:
         return Message.Status.SKIPPED, "Too late: the appointment had started."
+    if message.kind == Message.Kind.INTEGRATION_PROMPT and not given(appointment):
+        return Message.Status.SKIPPED, "No dose was recorded for that session."
     return None
+
+
+def given(appointment) -> bool:
+    """The dose of this dosing appointment was started (whatever came after)."""
+    return Dose.objects.filter(appointment=appointment, started_at__isnull=False).exists()
 
 
 def _hand_off(pk, token: str, now: datetime):
@@ -136,7 +143,7 @@ def _send(item: compose.Outgoing) -> str:
 
 
 @transaction.atomic
-def _record(pk, results: list[tuple[int, str]], now: datetime) -> str:
+def _record(pk, channels: list[str], results: list[tuple[int, str]], now: datetime) -> str:
     """Step 3: what the backends said, whoever holds the lease now (it is the truth)."""
     for delivery_id, error in results:
         Delivery.objects.filter(
@@ -149,9 +156,17 @@ def _record(pk, results: list[tuple[int, str]], now: datetime) -> str:
     message = Message.objects.select_for_update(of=("self",)).get(pk=pk)
     if message.status not in (Message.Status.SENDING, Message.Status.UNCERTAIN):
         return message.status
-    failed = [error for _, error in results if error]
-    status = Message.Status.FAILED if failed else Message.Status.SENT
-    return _finish(message, status, "Refused: " + failed[0] if failed else "", now=now)
+    # The backend's own words stay on the delivery (the admin's send log); the chart says which
+    # service refused it.
+    refused = [
+        Channel(channel).label
+        for channel, (_, error) in zip(channels, results, strict=True)
+        if error
+    ]
+    if refused:
+        note = f"Refused by the {' and '.join(refused).lower()} service."
+        return _finish(message, Message.Status.FAILED, note, now=now)
+    return _finish(message, Message.Status.SENT, now=now)
 
 
 def message_send(pk, token: str, now: datetime | None = None) -> str:
@@ -161,7 +176,8 @@ def message_send(pk, token: str, now: datetime | None = None) -> str:
     if isinstance(handed, str):
         return handed
     results = [(item.delivery_id, _send(item.outgoing)) for item in handed]
-    return _record(pk, results, timezone.now())
+    channels = [item.outgoing.channel for item in handed]
+    return _record(pk, channels, results, timezone.now())
 
 
 def messages_dispatch(*, limit: int = 50, now: datetime | None = None) -> Counter:

@@ -30,7 +30,7 @@ def reminded(patient, therapist, frontdesk, appointment_types):
         start=local(5, "11:00"), room=room,
     )  # fmt: skip
     Message.objects.filter(appointment=second).update(
-        status="failed", note="Refused: SMTPServerDisconnected"
+        status="failed", note="Refused by the e-mail service."
     )
     return first, second
 
@@ -54,8 +54,6 @@ def test_front_desk_records_consent_and_sends_a_failed_reminder_again(
     )
 
     page.get_by_role("link", name="Send again…").click()
-    page.get_by_role("button", name="Send again").click()
-    expect(page.locator(".invalid-feedback, .errorlist").first).to_be_visible()
     page.get_by_label("Why send it again").fill("The patient called: nothing arrived.")
     shoot(page, "messages-resend")
     page.get_by_role("button", name="Send again").click()
@@ -69,5 +67,5 @@ def test_the_administrator_pauses_all_messages(sign_in, live_server, clinic_admi
     page.get_by_label("Reason").fill("Checking the text-message provider")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_test_id("pause-form")).to_be_visible()
-    expect(page.locator("main, body")).to_contain_text("Paused")
+    expect(page.locator("main")).to_contain_text("Paused")
     shoot(page, "messages-pause")

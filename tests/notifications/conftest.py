@@ -2,6 +2,7 @@
 e-mail and text message, the care team's hours and rooms (the sessions fixtures)."""
 
 from datetime import date, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -75,3 +76,19 @@ def book(frontdesk, rooms, clinic_hours, appointment_types):  # noqa: F811
         )
 
     return make
+
+
+def record_dose(appointment):
+    """Test data: the dose of a dosing appointment, started at its start and discharged."""
+    from sessions.models import Dose
+
+    return Dose.objects.create(
+        appointment=appointment,
+        course=appointment.course,
+        status="discharged",
+        drug="ketamine",
+        route="im",
+        dose_mg=Decimal("35"),
+        started_at=appointment.start,
+        ended_at=appointment.start + timedelta(minutes=125),
+    )

@@ -16,7 +16,7 @@ from notifications.rules import local_instant
 from patients.models import Alert
 from patients.services import alert_raise
 from sessions.booking import services as booking
-from tests.notifications.conftest import NY, next_fall_back, sms_sent
+from tests.notifications.conftest import NY, next_fall_back, record_dose, sms_sent
 from tests.sessions.factories import local
 
 pytestmark = pytest.mark.django_db
@@ -218,3 +218,29 @@ def test_preferences_need_an_address_and_are_audited(patient, frontdesk, outside
     )
     assert preference.updated_by == frontdesk
     assert AuditEvent.objects.filter(object_type="notifications.contactpreference").exists()
+
+
+def test_a_refused_message_is_failed_with_the_clinics_words_and_not_retried(
+    book, reachable, therapist, settings
+):
+    settings.SMS_BACKEND = "tests.notifications.backends.RefusingBackend"
+    appointment = book(reachable, "preparation", local(3, "10:00"), therapist)
+    assert dispatch.messages_dispatch(now=local(2, "10:00")) == {"failed": 1}
+    message = Message.objects.get(appointment=appointment)
+    assert message.note == "Refused by the text message service."
+    deliveries = dict(message.deliveries.values_list("channel", "status"))
+    assert deliveries == {"email": "delivered", "sms": "failed"}
+    assert "503" in message.deliveries.get(channel="sms").error
+    assert dispatch.messages_dispatch(now=local(2, "11:00")) == {}
+    assert len(mail.outbox) == 1
+
+
+def test_the_morning_after_prompt_goes_only_after_a_dose_was_given(book, reachable, prescriber):
+    given = book(reachable, "dosing", local(3, "10:00"), prescriber)
+    record_dose(given)
+    missed = book(reachable, "dosing", local(5, "10:00"), prescriber)  # nobody marked it
+    dispatch.messages_dispatch(now=local(7, "09:00"))
+    prompts = Message.objects.filter(kind="integration_prompt")
+    assert prompts.get(appointment=given).status == "sent"
+    skipped = prompts.get(appointment=missed)
+    assert (skipped.status, skipped.note) == ("skipped", "No dose was recorded for that session.")

@@ -13,7 +13,7 @@ from notifications.models import Delivery, Message
 from notifications.rules import local_instant
 from notifications.tasks import dispatch_messages
 from sessions.booking import services as booking
-from tests.notifications.conftest import NY, next_fall_back
+from tests.notifications.conftest import NY, next_fall_back, record_dose
 from tests.patients.factories import CareTeamFactory, CourseFactory, PatientFactory
 from tests.sessions.factories import local
 from tests.workers import wait_for
@@ -63,6 +63,7 @@ def test_a_booked_dose_sends_each_reminder_once_at_its_local_time_across_the_clo
     worker = start_worker(env=outbox.env())
     sunday = next_fall_back()  # a dose at 10:00 on the Sunday the clocks go back
     dose = book(reachable, "dosing", local_instant(sunday, time(10), NY), prescriber)
+    record_dose(dose)  # given: the morning-after prompt asks for a dose that was started
     expected = {
         "questionnaires": (sunday - timedelta(days=2), "09:00", "EDT"),
         "appointment": (sunday - timedelta(days=1), "10:00", "EDT"),
@@ -125,7 +126,7 @@ def test_a_worker_killed_after_the_hand_off_is_taken_over_without_a_second_send(
 ):
     appointment = book(reachable, "preparation", local(3, "10:00"), therapist)
     message = Message.objects.get(appointment=appointment)
-    slow = outbox.env(SMS_BACKEND="tests.notifications.slow_backend.SlowFileBackend")
+    slow = outbox.env(SMS_BACKEND="tests.notifications.backends.SlowFileBackend")
     doomed = start_worker("doomed", env=slow)
     dispatch_messages.apply_async(kwargs={"now": message.due_at.isoformat()})
     wait_for(lambda: len(outbox.sms()) == 1, what="the hand-off")  # sent, then it hangs
