@@ -25,6 +25,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from audit.models import Action
+from audit.services import record
 from integration.schedule import services as schedule
 from notifications import compose, services
 from notifications.backends import get_sms_backend
@@ -122,6 +124,14 @@ def _hand_off(pk, token: str, now: datetime):
         handed.append(Handed(delivery.pk, item))
     message.status = Message.Status.SENDING
     message.save(update_fields=["status"])  # the lease stays: whoever takes it over sees this
+    # Leaving the clinic's system is a disclosure: audited with the hand-off, as the scheduler.
+    record(
+        user=schedule.scheduler_user(),
+        action=Action.EXPORT,
+        patient_id=message.patient_id,
+        obj=message,
+        detail={"channels": [item.channel for item in outgoing], "kind": message.kind},
+    )
     return handed
 
 

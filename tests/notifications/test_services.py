@@ -113,6 +113,8 @@ def test_each_reminder_goes_once_per_channel_at_its_time(book, reachable, therap
     )
     assert "tomorrow at 10:00" in email.body and "https://clinic.example.org/" in email.body
     assert email.alternatives[0].mimetype == "text/html"
+    sent = AuditEvent.objects.get(action="export", object_id=str(message.pk))
+    assert sent.patient_id == reachable.pk and sent.detail["channels"] == ["email", "sms"]
     (sms,) = sms_sent(outboxes)
     assert "555-0100" in sms and "tomorrow at 10:00" in sms
 

@@ -55,9 +55,9 @@ def rendered(message: Message, detail: bool) -> list[str]:
 @pytest.fixture
 def messages(patient, therapist, appointment_types):
     made = []
-    for code, kinds in KINDS_FOR.items():
+    for days, (code, kinds) in enumerate(KINDS_FOR.items(), start=3):
         appointment = AppointmentFactory(
-            patient=patient, type=kind(code), clinician=therapist, start=local(3, "10:00")
+            patient=patient, type=kind(code), clinician=therapist, start=local(days, "10:00")
         )
         for reminder in kinds:
             made.append(
@@ -88,7 +88,7 @@ def test_without_consent_no_clinical_word_in_any_subject_or_body(messages, patie
             assert not found(NEVER + CLINICAL + drug_names(), text), (message.kind, text)
             assert patient.last_name not in text and patient.mrn not in text
         subject, body, html, sms = rendered(message, detail=False)
-        assert "at 10:00" in body or message.kind == "integration_prompt"
+        assert " at 10:00" in body or message.kind == "integration_prompt"
         assert "https://clinic.example.org/" in body + sms
 
 
