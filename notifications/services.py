@@ -158,9 +158,15 @@ def preference_of(patient) -> ContactPreference:
     return found or ContactPreference(patient=patient)
 
 
+def may_set_preference(user, patient) -> bool:
+    """Staff who may change the patient's details, or the patient themself (the portal)."""
+    own = getattr(user, "role", None) == "patient" and patient.user_id == user.pk
+    return own or may(user, Access.CHANGE_DEMOGRAPHICS, patient)
+
+
 @transaction.atomic
 def preference_set(*, by, patient, email: bool, sms: bool, unencrypted_consent: bool):
-    if not may(by, Access.CHANGE_DEMOGRAPHICS, patient):
+    if not may_set_preference(by, patient):
         raise NotificationsError("You may not change how this patient is reached.")
     if sms and not patient.phone:
         raise NotificationsError("The patient has no phone number for text messages.", field="sms")

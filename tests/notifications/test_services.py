@@ -246,3 +246,16 @@ def test_the_morning_after_prompt_goes_only_after_a_dose_was_given(book, reachab
     assert prompts.get(appointment=given).status == "sent"
     skipped = prompts.get(appointment=missed)
     assert (skipped.status, skipped.note) == ("skipped", "No dose was recorded for that session.")
+
+
+def test_the_patient_may_set_their_own_preference_and_nobody_elses(patient, other_patient):
+    patient.email = "paula@example.org"
+    patient.save(update_fields=["email"])
+    services.preference_set(
+        by=patient.user, patient=patient, email=True, sms=False, unencrypted_consent=True
+    )
+    assert patient.contact_preference.unencrypted_consent
+    with pytest.raises(NotificationsError):
+        services.preference_set(
+            by=patient.user, patient=other_patient, email=False, sms=True, unencrypted_consent=True
+        )
