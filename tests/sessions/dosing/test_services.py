@@ -330,8 +330,9 @@ def test_the_dosing_chart_costs_a_fixed_number_of_queries(
     client = signed_in(therapist)
     client.get(reverse("dose", args=[dose.pk]))
     # session, user, dose, access, the page's dose with its checklist, vitals, events and
-    # amendments; the start guard's reads are skipped once started, the lots a dose may draw
+    # amendments, the active policy (next reading due, pre-dose bands); the start guard's reads
+    # are skipped once started, the lots a dose may draw
     # from (stock), audit insert, session update
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get(reverse("dose", args=[dose.pk]))
     assert len(response.context["vitals"]) == rows + 1
