@@ -3,7 +3,7 @@ row is struck, stays in the record (page and PDF) and no longer counts; the data
 unstrike or change it."""
 
 import pytest
-from django.db import IntegrityError, InternalError, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -147,7 +147,7 @@ def test_postgresql_refuses_unstriking_or_changing_a_struck_row(ready, therapist
     dose = ready()
     row = strike(dose, therapist, dose.vitals.get(), reason="Wrong patient")
     rows = VitalSigns.objects.filter(pk=row.pk)
-    with pytest.raises(InternalError, match="struck vitals row"), transaction.atomic():
+    with pytest.raises(IntegrityError, match="struck vitals row"), transaction.atomic():
         if change == "unstrike":
             rows.update(struck_at=None, struck_by=None, strike_reason="")
         elif change == "values":
@@ -157,7 +157,7 @@ def test_postgresql_refuses_unstriking_or_changing_a_struck_row(ready, therapist
         else:
             rows.delete()
     tick = strike(dose, therapist, dose.checklist.first(), reason="Wrong", entry="check")
-    with pytest.raises(InternalError, match="struck checklist tick"), transaction.atomic():
+    with pytest.raises(IntegrityError, match="struck checklist tick"), transaction.atomic():
         ChecklistItem.objects.filter(pk=tick.pk).update(struck_at=None)
 
 
@@ -165,7 +165,7 @@ def test_postgresql_refuses_unstriking_or_changing_a_struck_row(ready, therapist
 def test_postgresql_keeps_what_was_charted_when_a_row_is_struck(ready, therapist):
     dose = ready()
     rows = VitalSigns.objects.filter(dose=dose)
-    with pytest.raises(InternalError, match="keeps what was charted"), transaction.atomic():
+    with pytest.raises(IntegrityError, match="keeps what was charted"), transaction.atomic():
         rows.update(struck_at=timezone.now(), struck_by=therapist, strike_reason="x", systolic=120)
 
 
