@@ -4,12 +4,14 @@ unstrike or change it."""
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from sessions.dosing import monitoring
 from sessions.dosing import services as doses
+from sessions.dosing.selectors import chart, dose_page_data
 from sessions.errors import SessionsError
 from sessions.models import ChecklistItem, VitalSigns
 from tests.sessions.dosing.setup import administer, discharge_vitals, wind_back
@@ -190,10 +192,6 @@ def test_the_page_strikes_a_reading_and_shows_it_struck_with_the_reason(
 
 
 def test_the_session_record_prints_struck_rows_with_their_reason(ready, signed_in, therapist):
-    from django.template.loader import render_to_string
-
-    from sessions.dosing.selectors import chart, dose_page_data
-
     dose = doses.dose_start(by=therapist, dose=ready())
     row = monitoring.vitals_record(
         by=therapist, dose=dose, moment="during", systolic=186, diastolic=90, heart_rate=80
@@ -204,3 +202,19 @@ def test_the_session_record_prints_struck_rows_with_their_reason(ready, signed_i
     assert "Struck (not counted)" in html and "Typed 186 for 136" in html
     response = signed_in(therapist).get(reverse("dose_record_pdf", args=[dose.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+
+def test_the_page_strikes_a_tick_and_the_record_prints_it(ready, signed_in, therapist):
+    dose = ready()
+    tick = dose.checklist.get(item="fasting")
+    client = signed_in(therapist)
+    response = client.post(
+        reverse("dose_action", args=[dose.pk, "strike_check"]),
+        {"strike_check-entry_id": tick.pk, "strike_check-reason": "Patient ate at 9"},
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("dose", args=[dose.pk])).content.decode()
+    assert 'data-testid="struck-tick"' in page and "Patient ate at 9" in page
+    assert "Pre-dose checklist · 5 of 6" in page and 'data-testid="check-fasting"' in page
+    html = render_to_string("sessions/dosing/record_pdf.html", chart(dose_page_data(dose.pk)))
+    assert "<s>" in html and "Patient ate at 9" in html
