@@ -16,7 +16,7 @@ from patients.access import Access, may, patients_for, require
 from patients.errors import PatientsError
 from patients.models import TreatmentCourse
 from patients.services import course_change_phase
-from screening import instruments, intake, rules, selectors
+from screening import instruments, intake, rules, selectors, wording
 from screening.errors import ScreeningError
 from screening.forms import (
     BloodPressureForm,
@@ -250,9 +250,13 @@ def _decision_context(decision: ScreeningDecision) -> dict:
         "decision": decision,
         "screening": decision.screening,
         "patient": decision.screening.course.patient,
+        "facts": wording.fact_lines(decision.facts or {}),
+        "scores": wording.score_lines(decision.scores or {}),
+        "missing": wording.missing_text(decision.missing or ()),
         "reasons": [
             {
                 **reason,
+                "title": wording.rule_title(reason["code"]),
                 "rule": rules.RULES_BY_CODE.get(reason["code"]),
                 "review": items.get(reason["code"]),
             }

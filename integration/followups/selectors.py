@@ -172,6 +172,19 @@ def for_home(user) -> list[FollowUp]:
     return listed
 
 
+def for_chart(course_ids) -> list[FollowUp]:
+    """The follow-ups of these courses (a patient's), the latest dose's first, each with its
+    appointment, note and `is_overdue`: one query."""
+    followups = FollowUp.objects.filter(course_id__in=list(course_ids)).select_related(
+        "therapist", "appointment__room", "appointment__clinician", "note"
+    )
+    now = timezone.now()
+    listed = list(followups.order_by("-dose_at", "-id"))
+    for followup in listed:
+        followup.is_overdue = followup.is_open and rules.overdue(followup.closes_at, now)
+    return listed
+
+
 def followup_page(pk) -> FollowUp:
     followup = _with_everything(FollowUp.objects.all()).select_related("course").get(pk=pk)
     followup.is_overdue = followup.is_open and rules.overdue(followup.closes_at, timezone.now())
