@@ -108,7 +108,15 @@ def chart(request, patient_pk):
     visible = patients_for(request.user, Access.VIEW_DEMOGRAPHICS).filter(pk=patient_pk)
     patient = visible.first()
     if patient is None:
-        record(user=request.user, action=Action.DENIED, patient_id=patient_pk)
+        moved = selectors.moved_to_care_team(request.user, patient_pk)
+        record(
+            user=request.user,
+            action=Action.DENIED,
+            patient_id=patient_pk,
+            detail={"moved_to_care_team": True} if moved else {},
+        )
+        if moved:  # intake's candidate was enrolled: say where the chart went, nothing more
+            return render(request, "patients/moved.html", status=404)
         raise Http404("No such patient")
     actions = allowed_actions(request.user, patient)
     context = {"patient": patient, "actions": {a.value for a in actions}}

@@ -12,6 +12,7 @@ from audit.models import Action
 from audit.services import record
 from kap_clinic.pdf import pdf_response, render_pdf
 from patients import phases
+from patients import selectors as patient_selectors
 from patients.access import Access, may, patients_for, require
 from patients.errors import PatientsError
 from patients.models import TreatmentCourse
@@ -286,6 +287,8 @@ def decision_detail(request, decision_pk, review_form=None, enroll_error=None, s
         and decision.screening.status == Screening.Status.ELIGIBLE,
         enroll_error=enroll_error,
     )
+    if context["can_enroll"]:
+        context["needs_primary"] = patient_selectors.needs_primary_therapist(course.patient_id)
     return render(request, "screening/decision.html", context, status=status)
 
 

@@ -4,6 +4,7 @@ Idempotent: users and patients that exist already are left as they are, so `make
 it every time. Every clinical write goes through the services, as a person's would.
 """
 
+import os
 import random
 from datetime import date
 
@@ -114,10 +115,26 @@ REASONS = {
 }
 
 
+def _port_from_environment() -> int:
+    """`PORT=8080 make demo`: make exports PORT to the seed as to the server."""
+    value = os.environ.get("PORT", "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) < 65536 else 8000
+
+
 class Command(BaseCommand):
     help = "Create the demo clinic's users and patients (idempotent)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=None,
+            help="The port serve_demo will listen on, for the sign-in address printed "
+            "(default: $PORT, else 8000).",
+        )
+
+    def handle(self, *args, port=None, **options):
+        port = port or _port_from_environment()
         with transaction.atomic():
             users = {
                 username: self._user(username, first, last, role, extra)
@@ -129,7 +146,9 @@ class Command(BaseCommand):
             seed_records(users)  # consent, preparation and questionnaires: ready to dose
             seed_stock(users, witness_password=DEMO_PASSWORD)  # lots for the doses to draw from
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready ({created} patients created)."))
-        self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password {DEMO_PASSWORD!r} as:")
+        self.stdout.write(
+            f"Sign in at http://127.0.0.1:{port}/ with password {DEMO_PASSWORD!r} as:"
+        )
         for username, *_ in [*STAFF, PATIENT_USER]:
             self.stdout.write(f"  {username:<11} ({users[username].get_role_display()})")
 
