@@ -50,7 +50,7 @@ MISSING_LABELS = {
     "cssrs": "a completed C-SSRS screener",
 }
 SUBSTANCE_USE_LABELS = {
-    "none": "None",
+    "none": "No substance use disorder",
     "remission_12m_plus": "In remission for 12 months or more",
     "remission_under_12m": "In remission for under 12 months",
     "active": "Active substance use disorder",
