@@ -69,9 +69,9 @@ def test_the_chart_lists_each_dose_and_its_follow_up_at_a_fixed_cost(
     page = response.content.decode()
     assert page.count('data-testid="chart-dose"') == n
     assert page.count('data-testid="chart-followup"') == n
-    assert "Ketamine (racemic)" in page and "IM injection" in page
-    assert "35 mg" in page and "0.50 mg/kg" in page and "125 min" in page
-    assert "1</span> · Nausea" in page and "(days 1–3)" in page
+    assert "Ketamine (racemic) · IM injection" in page
+    assert "35 mg" in page and "0.50 mg/kg at 70 kg" in page and "Monitored 125 min" in page
+    assert "1 adverse event</span>: Nausea" in page and "(days 1–3)" in page
     dose = Dose.objects.filter(course__patient=patient).first()
     assert reverse("dose", args=[dose.pk]) in page
     assert reverse("dose_record_pdf", args=[dose.pk]) in page
