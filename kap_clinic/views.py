@@ -125,14 +125,9 @@ def chart(request, patient_pk):
         courses = list(patient.courses.all())
         current = next((c for c in courses if c.is_open), None)
         course_ids = [c.pk for c in courses]
-        chart_followups = followups.for_chart(course_ids)
-        doses = dosing.for_chart(course_ids)
-        by_dose = {f.dose_id: f for f in chart_followups}
-        for dose in doses:
-            dose.chart_followup = by_dose.get(dose.pk)
         context.update(
-            doses=doses,
-            chart_followups=chart_followups,
+            doses=dosing.for_chart(course_ids),  # Administration
+            chart_followups=followups.for_chart(course_ids),  # Integration
             patient=patient,
             courses=courses,
             current_course=current,

@@ -477,6 +477,8 @@ def give_dose(*, desk, patient, day: date, therapist, prescriber, room, lot, ind
             from_day=day,
             staff=[prescriber],
         )
+        if appointment is None or timezone.localtime(appointment.start, zone).date() != day:
+            return None  # that day was full: no history for this patient
         clock.at = appointment.start - timedelta(minutes=20)
         dose = _prepare_dose(
             clock, appointment=appointment, therapist=therapist, prescriber=prescriber, index=index
@@ -574,16 +576,16 @@ def seed_doses(users) -> tuple[list[Dose], Dose | None]:
         # The oldest on a Monday to Wednesday, so its follow-up days 1-3 are working days.
         weekdays = range(3) if index == 0 else range(5)
         day = _working_day(primary, today - timedelta(days=HISTORY_DAYS_AGO[index]), weekdays)
-        finished.append(
-            give_dose(
-                desk=users["frontdesk"],
-                patient=patient,
-                day=day,
-                therapist=primary,
-                prescriber=prescriber,
-                room=room,
-                lot=lot,
-                index=index,
-            )
+        given = give_dose(
+            desk=users["frontdesk"],
+            patient=patient,
+            day=day,
+            therapist=primary,
+            prescriber=prescriber,
+            room=room,
+            lot=lot,
+            index=index,
         )
+        if given is not None:
+            finished.append(given)
     return finished, None

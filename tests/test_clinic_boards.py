@@ -17,6 +17,7 @@ from patients.models import Alert
 from screening.models import ReviewItem, Screening
 from sessions.booking.selectors import day_bounds, local_today
 from sessions.models import AdverseEvent, Dose, VitalSigns
+from tests.accounts.factories import UserFactory
 from tests.integration.followups.setup import finished_dose
 from tests.patients.factories import CareTeamFactory, CourseFactory, PatientFactory
 from tests.sessions.factories import AppointmentFactory, RoomFactory, kind
@@ -34,9 +35,10 @@ def count_queries(client, url) -> tuple[int, object]:
 # --- The chart ------------------------------------------------------------------------------
 
 
-def past_doses(patient, clinician, n: int):
+def past_doses(patient, clinician, n: int, *, first: int = 0):
+    """`n` finished doses, four days apart, the `first`-th onwards (never overlapping)."""
     made = []
-    for i in range(n):
+    for i in range(first, first + n):
         at = timezone.now() - timedelta(days=2 + 4 * i)
         dose = finished_dose(patient, clinician, at)
         Dose.objects.filter(pk=dose.pk).update(
@@ -63,7 +65,7 @@ def test_the_chart_lists_each_dose_and_its_follow_up_at_a_fixed_cost(
     client.get(url)  # warm the session
     past_doses(patient, therapist, 1)
     one, _ = count_queries(client, url)
-    past_doses(patient, therapist, n - 1)
+    past_doses(patient, therapist, n - 1, first=1)
     many, response = count_queries(client, url)
     assert many == one
     page = response.content.decode()
@@ -141,7 +143,10 @@ def another_patient_dosing(therapist, n):
     person = PatientFactory(first_name=f"Nadia{n}", last_name="Quill")
     CourseFactory(patient=person, phase="treatment")
     CareTeamFactory(patient=person, clinician=therapist, primary=True)
-    return started_today(person, therapist, RoomFactory(name=f"Room {n + 10}"))
+    # Another clinician attends each room at once (one clinician is never booked twice).
+    attending = UserFactory(username=f"attending{n}", role="therapist")
+    CareTeamFactory(patient=person, clinician=attending)
+    return started_today(person, attending, RoomFactory(name=f"Room {n + 10}"))
 
 
 @pytest.mark.parametrize("role", ["therapist", "frontdesk"])
