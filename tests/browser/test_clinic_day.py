@@ -56,6 +56,13 @@ def test_the_prescriber_reviews_a_screening_from_their_queue(
     expect(page.get_by_test_id("enroll-error")).to_contain_text("primary therapist")
     page.get_by_test_id("needs-primary").get_by_role("link").click()
     expect(page.get_by_test_id("care-team-form")).to_be_visible()
+    # The chart's phase form meets the same wall, with the same way on.
+    phase_form = page.get_by_test_id("phase-form")
+    phase_form.locator("select").select_option("preparation")
+    phase_form.locator("textarea").fill("Eligible after review.")
+    phase_form.get_by_role("button", name="Change phase").click()
+    expect(page.get_by_test_id("needs-primary")).to_be_visible()
+    look(page, "phase-change-needs-primary", size)
     page.goto(f"{live_server.url}/")
     expect(page.get_by_test_id("review-queue")).to_contain_text("No screening is waiting")
 
