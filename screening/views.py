@@ -12,11 +12,12 @@ from audit.models import Action
 from audit.services import record
 from kap_clinic.pdf import pdf_response, render_pdf
 from patients import phases
+from patients import selectors as patient_selectors
 from patients.access import Access, may, patients_for, require
 from patients.errors import PatientsError
 from patients.models import TreatmentCourse
 from patients.services import course_change_phase
-from screening import instruments, intake, rules, selectors
+from screening import instruments, intake, rules, selectors, wording
 from screening.errors import ScreeningError
 from screening.forms import (
     BloodPressureForm,
@@ -250,9 +251,13 @@ def _decision_context(decision: ScreeningDecision) -> dict:
         "decision": decision,
         "screening": decision.screening,
         "patient": decision.screening.course.patient,
+        "facts": wording.fact_lines(decision.facts or {}),
+        "scores": wording.score_lines(decision.scores or {}),
+        "missing": wording.missing_text(decision.missing or ()),
         "reasons": [
             {
                 **reason,
+                "title": wording.rule_title(reason["code"]),
                 "rule": rules.RULES_BY_CODE.get(reason["code"]),
                 "review": items.get(reason["code"]),
             }
@@ -282,6 +287,8 @@ def decision_detail(request, decision_pk, review_form=None, enroll_error=None, s
         and decision.screening.status == Screening.Status.ELIGIBLE,
         enroll_error=enroll_error,
     )
+    if context["can_enroll"]:
+        context["needs_primary"] = patient_selectors.needs_primary_therapist(course.patient_id)
     return render(request, "screening/decision.html", context, status=status)
 
 
