@@ -29,7 +29,6 @@ PYTHON_VALUES = re.compile(
 )
 # English that happens to start with "None", on the chair-side pages another change rewrites
 # (templates/sessions/dosing/): allowed only in these exact phrases.
-ENGLISH = re.compile(r"Adverse events\s+None( recorded)?\.")
 PER_ROUTE = 4  # pages of one URL pattern a role visits (ids differ, templates do not)
 SKIPPED = ("/logout", "/admin/", "/static/", ".ics", ".csv")
 
@@ -148,7 +147,7 @@ def test_every_page_and_pdf_of_the_demo_reads_in_clinic_words(screening_policy, 
         visited += len(texts)
         assert len(texts) > 1, role
         for url, text in texts.items():
-            for match in PYTHON_VALUES.finditer(ENGLISH.sub("Adverse events none.", text)):
+            for match in PYTHON_VALUES.finditer(text):
                 around = text[max(0, match.start() - 60) : match.end() + 60].replace("\n", " ")
                 found.append(f"{role} {url}: …{around}…")
     assert visited > 100
