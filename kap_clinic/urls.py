@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("sessions.rems.urls")),
     path("", include("integration.followups.urls")),
     path("", include("screening.urls")),
+    path("", include("portal.urls")),
     path("admin/", admin.site.urls),
 ]

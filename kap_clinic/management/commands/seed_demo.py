@@ -15,6 +15,7 @@ from accounts.roles import Role
 from patients import phases
 from patients.models import Alert, Patient
 from patients.services import alert_raise, care_team_add, course_change_phase, patient_register
+from portal.demo import seed_portal
 from screening.demo import screen_candidate
 from sessions.demo import enter_treatment_as_history, seed_records, seed_schedule
 from sessions.stock.demo import seed_stock
@@ -128,6 +129,7 @@ class Command(BaseCommand):
             seed_schedule(users)  # rooms, hours and the coming week's appointments
             seed_records(users)  # consent, preparation and questionnaires: ready to dose
             seed_stock(users, witness_password=DEMO_PASSWORD)  # lots for the doses to draw from
+            seed_portal(users)  # the journal prompt library and the demo patient's portal
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready ({created} patients created)."))
         self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password {DEMO_PASSWORD!r} as:")
         for username, *_ in [*STAFF, PATIENT_USER]:
