@@ -8,7 +8,8 @@ The vitals renderer draws minutes against mmHg with fixed series; scores need da
 
 from datetime import date
 
-WIDTH, HEIGHT, PAD = 640, 260, 40
+# Drawn at about the width of a phone, so its text keeps its size there.
+WIDTH, HEIGHT, PAD = 360, 230, 34
 SERIES_COLOURS = {"PHQ-9": "#6f42c1", "GAD-7": "#2f5d62"}
 # Bands shaded behind the lines: the PHQ-9 severity boundaries (CLINICAL.md).
 BANDS = ((0, 4, "#eef7ee"), (5, 9, "#f7f7e8"), (10, 14, "#fbf1e4"), (15, 27, "#f9e6e6"))
@@ -24,6 +25,8 @@ def scores_svg(series: dict[str, list[tuple[date, int]]]) -> str:
     span = max((last - first).days, 1)
 
     def x(day: date) -> float:
+        if first == last:  # one day: in the middle
+            return WIDTH / 2
         return round(PAD + (WIDTH - 2 * PAD) * (day - first).days / span, 1)
 
     def y(value: float) -> float:
@@ -32,7 +35,7 @@ def scores_svg(series: dict[str, list[tuple[date, int]]]) -> str:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-label="Questionnaire scores over the course; lower is better" '
-        f'font-family="sans-serif" font-size="13">'
+        f'font-family="sans-serif" font-size="12">'
     ]
     for low, high, colour in BANDS:
         parts.append(
@@ -48,10 +51,15 @@ def scores_svg(series: dict[str, list[tuple[date, int]]]) -> str:
         f'<rect x="{PAD}" y="{PAD}" width="{WIDTH - 2 * PAD}" height="{HEIGHT - 2 * PAD}" '
         f'fill="none" stroke="#bbb"/>'
     )
-    parts.append(
-        f'<text x="{PAD}" y="{HEIGHT - PAD + 18}" fill="#555">{first:%b} {first.day}</text>'
-    )
-    if last != first:
+    if last == first:
+        parts.append(
+            f'<text x="{WIDTH / 2}" y="{HEIGHT - PAD + 18}" text-anchor="middle" fill="#555">'
+            f"{first:%b} {first.day}</text>"
+        )
+    else:
+        parts.append(
+            f'<text x="{PAD}" y="{HEIGHT - PAD + 18}" fill="#555">{first:%b} {first.day}</text>'
+        )
         parts.append(
             f'<text x="{WIDTH - PAD}" y="{HEIGHT - PAD + 18}" text-anchor="end" fill="#555">'
             f"{last:%b} {last.day}</text>"
@@ -71,7 +79,7 @@ def scores_svg(series: dict[str, list[tuple[date, int]]]) -> str:
                 f'font-weight="bold">{value}</text>'
             )
         parts.append(
-            f'<text x="{PAD + 110 * index}" y="{PAD - 14}" fill="{colour}" '
+            f'<text x="{PAD + 80 * index}" y="{PAD - 14}" fill="{colour}" '
             f'font-weight="bold">● {title}</text>'
         )
     parts.append("</svg>")
