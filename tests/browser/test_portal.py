@@ -17,10 +17,10 @@ from portal import rules
 from portal.library import seed_library
 from portal.models import JournalPrompt
 from sessions.booking.selectors import clinic_zone
-from sessions.models import PreparationRecord
 from tests.conftest import PASSWORD
 from tests.integration.followups.setup import finished_dose
 from tests.patients.factories import CareTeamFactory, CourseFactory, PatientFactory
+from tests.portal.setup import escort_named
 from tests.sessions.factories import AppointmentFactory, kind, local
 from tests.sessions.records_factories import published_version
 
@@ -52,26 +52,7 @@ def newcomer(therapist, prescriber, clinic_admin, appointment_types, screening_p
     CourseFactory(patient=person, phase="treatment")
     CareTeamFactory(patient=person, clinician=therapist, primary=True)
     CareTeamFactory(patient=person, clinician=prescriber)
-    prep = AppointmentFactory(
-        patient=person,
-        type=kind("preparation"),
-        clinician=therapist,
-        start=timezone.now() - timedelta(days=9),
-        status="completed",
-    )
-    PreparationRecord.objects.create(
-        appointment=prep,
-        course=prep.course,
-        patient=person,
-        fasting_instructions_given=True,
-        escort_name="Jonas Quist",
-        escort_relationship="Partner",
-        escort_phone="555-0142",
-        status="completed",
-        created_by=therapist,
-        completed_at=timezone.now() - timedelta(days=9),
-        completed_by=therapist,
-    )
+    escort_named(person, therapist, "Jonas Quist", "555-0142")
     dose = finished_dose(person, therapist, timezone.now() - timedelta(days=2))
     followup = dispatch.followup_open(dose_id=dose.pk)
     dosing = AppointmentFactory(

@@ -11,11 +11,8 @@ from integration.followups import dispatch
 from portal import services
 from portal.library import seed_library
 from portal.models import JournalPrompt
-from sessions.models import PreparationRecord
 from tests.integration.followups.setup import finished_dose
-
-# Integration fixtures (rooms, the care team's hours) for the tests that book.
-from tests.sessions.conftest import clinic_hours, rooms  # noqa: F401
+from tests.portal.setup import escort_named, score
 from tests.sessions.factories import AppointmentFactory, kind, local
 from tests.sessions.records_factories import published_version
 
@@ -28,26 +25,7 @@ def library(db):
 @pytest.fixture
 def portal(patient, therapist, clinic_admin, appointment_types, library):
     """`patient`'s portal: returns a dict of the objects the tests name."""
-    past_prep = AppointmentFactory(
-        patient=patient,
-        type=kind("preparation"),
-        clinician=therapist,
-        start=timezone.now() - timedelta(days=10),
-        status="completed",
-    )
-    PreparationRecord.objects.create(
-        appointment=past_prep,
-        course=past_prep.course,
-        patient=patient,
-        fasting_instructions_given=True,
-        escort_name="Marco Reyes",
-        escort_relationship="Brother",
-        escort_phone="555-0199",
-        status="completed",
-        created_by=therapist,
-        completed_at=timezone.now() - timedelta(days=10),
-        completed_by=therapist,
-    )
+    escort_named(patient, therapist, "Marco Reyes", "555-0199")
     dosing = AppointmentFactory(
         patient=patient, type=kind("dosing"), clinician=therapist, start=local(2, "10:00")
     )
@@ -83,24 +61,3 @@ def history(patient, therapist):
         services.ensure_assignments(patient)
 
     return add
-
-
-def score(patient, by, code, total, when):
-    """A completed PHQ-9 or GAD-7 with `total` (test data, inserted as the service would)."""
-    from screening import instruments
-    from screening.models import InstrumentAdministration
-
-    count = 9 if code == "phq9" else 7
-    answers = [min(3, max(0, total - 3 * i)) for i in range(count)]
-    if code == "phq9":
-        answers[8] = 0
-    return InstrumentAdministration.objects.create(
-        patient=patient,
-        instrument=code,
-        version="1",
-        answers=answers,
-        score=instruments.score(code, answers).as_dict(),
-        status="completed",
-        completed_at=when,
-        entered_by=by,
-    )

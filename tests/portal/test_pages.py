@@ -15,7 +15,7 @@ from portal.models import JournalEntry
 from screening.models import InstrumentAdministration
 from sessions.booking.selectors import clinic_zone
 from sessions.models import ConsentSignature
-from tests.portal.conftest import score
+from tests.portal.setup import score
 
 pytestmark = pytest.mark.django_db
 
