@@ -6,6 +6,7 @@ id that is not the patient's own answers 404 (with a denied audit event), exactl
 does not exist.
 """
 
+import re
 from functools import partial
 
 from django.conf import settings
@@ -42,6 +43,14 @@ PORTAL_CODES = ("phq9", "gad7", "cssrs")
 ALERT_SOURCE = "Portal questionnaire"
 
 
+def _clinic() -> dict:
+    """The clinic's phone, as shown and as dialled, for the help bar on every portal page."""
+    return {
+        "clinic_phone": settings.CLINIC_PHONE,
+        "clinic_tel": re.sub(r"[^\d+]", "", settings.CLINIC_PHONE),
+    }
+
+
 def _patient(request) -> Patient:
     patient = selectors.own_patient(request.user)
     if patient is None:
@@ -58,7 +67,7 @@ def _refused(request, patient: Patient, what: str):
 def _page(request, template: str, patient: Patient, context: dict, status: int = 200):
     context = {
         "patient": patient,
-        "clinic_phone": settings.CLINIC_PHONE,
+        **_clinic(),
         "section": template.rsplit("/", 1)[-1].removesuffix(".html"),
         **context,
     }
@@ -71,7 +80,9 @@ def _page(request, template: str, patient: Patient, context: dict, status: int =
 @patient_only
 @require_GET
 def home(request):
-    patient = _patient(request)
+    patient = selectors.own_patient(request.user)
+    if patient is None:  # an account the clinic has not linked to a record (yet)
+        return render(request, "portal/unlinked.html", _clinic())
     state = consent.consent_state(patient)
     page = selectors.home(patient, state.problem)
     record(
@@ -159,9 +170,7 @@ def questionnaire(request, code):
     patient = _patient(request)
     if code not in PORTAL_CODES:
         raise Http404("No such questionnaire")
-    current = questionnaires.in_progress(patient, code)
-    if current is not None and current.entered_by_id != request.user.pk:
-        current = None  # a draft begun on the clinic's tablet stays the clinician's
+    current = questionnaires.in_progress(patient, code)  # answers saved part-way, anywhere
     form = InstrumentForm(
         request.POST or None,
         code=code,
@@ -493,7 +502,7 @@ def accept(request, token):
             "problem": problem,
             "form": form,
             "username": invitation.email if invitation else "",
-            "clinic_phone": settings.CLINIC_PHONE,
+            **_clinic(),
         },
         status=status,
     )

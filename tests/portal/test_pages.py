@@ -201,5 +201,7 @@ def test_the_record_pdf_is_audited_as_a_print_without_phi_in_its_name(signed_in,
     assert AuditEvent.objects.filter(patient_id=patient.pk, action="print").exists()
 
 
-def test_an_account_without_a_record_gets_a_404(signed_in, make_user):
-    assert signed_in(make_user("patient")).get(reverse("portal:home")).status_code == 404
+def test_an_account_without_a_record_is_told_so_and_has_no_pages(signed_in, make_user):
+    client = signed_in(make_user("patient"))
+    assert b"not linked to a patient record" in client.get(reverse("portal:home")).content
+    assert client.get(reverse("portal:journal")).status_code == 404
