@@ -104,26 +104,26 @@ def due(upcoming: list[Appointment], taken: dict[str, datetime], now=None):
 
 @dataclass
 class Home:
-    upcoming: list[Appointment]
+    next: Before | None  # the next booked appointment, with what to do before it
+    later: list[Appointment]  # the other coming (or under way) appointments
     past: list[Appointment]
-    next: Before | None
     due: tuple | None
     consent_problem: str | None
 
 
 def home(patient: Patient, consent_problem: str | None) -> Home:
     now = timezone.now()
-    active = list(
+    coming = list(
         _appointments(patient).filter(end__gte=now).exclude(status__in=("cancelled", "no_show"))
     )
     past = list(_appointments(patient).filter(end__lt=now).order_by("-start")[:PAST_SHOWN])
-    upcoming = [a for a in active if a.status == "booked"]
-    nxt = before(upcoming[0]) if upcoming else None
+    booked = [a for a in coming if a.status == "booked"]
+    nxt = booked[0] if booked else None
     return Home(
-        upcoming=upcoming,
+        next=before(nxt) if nxt else None,
+        later=[a for a in coming if a is not nxt],
         past=past,
-        next=nxt,
-        due=due(upcoming, taken_times(patient), now),
+        due=due(booked, taken_times(patient), now),
         consent_problem=consent_problem,
     )
 

@@ -90,7 +90,7 @@ def home(request):
         action=Action.VIEW,
         patient_id=patient.pk,
         obj=patient,
-        detail={"appointments": len(page.upcoming) + len(page.past)},
+        detail={"appointments": len(page.later) + len(page.past) + bool(page.next)},
     )
     return _page(request, "portal/home.html", patient, {"page": page, "consent": state})
 
