@@ -39,7 +39,11 @@ def phone_shot(page, name):
         assert wide <= width, f"{name} scrolls sideways at {width} px ({wide} px wide)"
     folder = os.environ.get("SCREENSHOTS_DIR")
     if folder:
-        page.screenshot(path=f"{folder}/portal-{name}-390.png", full_page=True)
+        # The whole page in one viewport, so the sticky help bar sits at its foot, not on top.
+        tall = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": 390, "height": max(844, tall)})
+        page.screenshot(path=f"{folder}/portal-{name}-390.png")
+        page.set_viewport_size(PHONE)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from integration.models import FollowUp
 from patients.models import Alert
 from portal import rules
 from portal.models import JournalEntry
@@ -16,6 +17,7 @@ from screening.models import InstrumentAdministration
 from sessions.booking.selectors import clinic_zone
 from sessions.models import ConsentSignature
 from tests.portal.setup import score
+from tests.sessions.factories import AppointmentFactory, kind, local
 
 pytestmark = pytest.mark.django_db
 
@@ -62,6 +64,27 @@ def test_home_shows_the_next_dose_with_fasting_times_escort_and_driving(signed_i
     assert "Do not drive" in page
     assert reverse("portal:appointment_ics", args=[portal["dosing"].pk]) in page
     assert "Past appointments" in page
+
+
+def test_a_follow_up_after_the_dose_is_listed_and_its_questionnaires_due(
+    signed_in, patient, portal, therapist
+):
+    followup = portal["followup"]
+    appointment = AppointmentFactory(
+        patient=patient, type=kind("integration"), clinician=therapist, start=local(1, "15:00")
+    )
+    FollowUp.objects.filter(pk=followup.pk).update(appointment=appointment, status="booked")
+    AppointmentFactory(
+        patient=patient, type=kind("preparation"), clinician=therapist, start=local(20, "11:00")
+    )
+    # A PHQ-9 taken after the dose counts for the follow-up; the GAD-7 before it does not.
+    score(patient, therapist, "phq9", 6, followup.dose_at + timedelta(hours=5))
+    score(patient, therapist, "gad7", 6, followup.dose_at - timedelta(days=1))
+    page = signed_in(patient.user).get(reverse("portal:home")).content.decode()
+    assert "Integration session" in page and "Preparation session" in page
+    assert "1 questionnaire to answer before your follow-up" in page
+    listing = signed_in(patient.user).get(reverse("portal:questionnaires")).content.decode()
+    assert 'data-testid="due-gad7"' in listing and 'data-testid="due-phq9"' not in listing
 
 
 def test_the_ics_names_no_one_and_is_audited_as_an_export(signed_in, patient, portal):
