@@ -51,3 +51,20 @@ def score(patient, by, code, total, when):
         completed_at=when,
         entered_by=by,
     )
+
+
+def signed_note(followup, author, **fields):
+    """The follow-up's integration note, signed (test data: the note's services are tested in
+    tests/integration)."""
+    from integration.models import IntegrationNote
+
+    return IntegrationNote.objects.create(
+        followup=followup,
+        patient_id=followup.patient_id,
+        author=author,
+        status="signed",
+        signed_at=timezone.now(),
+        signed_sha256="0" * 64,
+        risk="none",
+        **fields,
+    )
