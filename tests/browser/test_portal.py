@@ -138,6 +138,7 @@ def test_a_patient_accepts_answers_signs_writes_and_the_therapist_reads(
     page.get_by_text("Me and my care team").click()
     page.get_by_test_id("entry-save").click()
     expect(page.get_by_test_id("entry").first).to_contain_text("shared with your care team")
+    phone_shot(page, "journal-written")
     page.get_by_test_id("entry").first.click()
     expect(page.get_by_test_id("entry-form")).to_be_visible()
     phone_shot(page, "journal-entry")
