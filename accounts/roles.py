@@ -98,6 +98,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_SCHEDULE_SETUP,
         *_CONSENT_VERSIONS,
         *_STOCK_SETUP,
+        # Messages and their send log are read in the admin; the pause has its own page.
+        "notifications.view_message",
+        "notifications.view_delivery",
     ],
     Role.PATIENT: [],
 }

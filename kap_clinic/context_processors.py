@@ -12,13 +12,14 @@ _NAV = {
     "admin": ("Administration", "admin:index"),
     "stock": ("Controlled substances", "stock"),
     "rems": ("REMS forms", "rems_queue"),
+    "message_pause": ("Messages", "message_pause"),
 }
 _ROLE_NAV = {
     Role.INTAKE: ["intake", "patients", "register", "schedule"],
     Role.THERAPIST: ["patients", "schedule", "rems"],
     Role.PRESCRIBER: ["patients", "intake", "schedule", "stock", "rems"],
     Role.FRONTDESK: ["patients", "register", "schedule"],
-    Role.ADMIN: ["patients", "register", "schedule", "policy", "stock", "admin"],
+    Role.ADMIN: ["patients", "register", "schedule", "policy", "stock", "message_pause", "admin"],
     Role.PATIENT: [],
 }
 

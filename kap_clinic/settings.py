@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "screening",
     "sessions.apps.SessionsConfig",
     "integration",
+    "notifications",
     "portal",
     "kap_clinic",
 ]
@@ -252,6 +253,20 @@ EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "KAP Clinic <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Django's file backend (DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend)
+# writes each message under this folder: the tests' real workers, a demo without SMTP.
+EMAIL_FILE_PATH = env_str("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "sent-email"))
+
+# --- Text messages (notifications.backends): console by default; the file backend for tests; a
+# real provider is one more backend class named here.
+SMS_BACKEND = env_str("SMS_BACKEND", "notifications.backends.ConsoleBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(BASE_DIR / "sent-sms"))
+# The address links in e-mails start with (a staff alert's page, the patient's sign-in).
+CLINIC_BASE_URL = env_str("CLINIC_BASE_URL", "http://localhost:8000").rstrip("/")
+if not CLINIC_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"CLINIC_BASE_URL must start with http:// or https://, not {CLINIC_BASE_URL!r}"
+    )
 
 # --- Celery: JSON only, late acks, far-future work lives in rows (DESIGN.md, "Celery").
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -282,6 +297,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "integration.followups.tasks.dispatch_followups",
         "schedule": 60.0,
     },
+    "dispatch-messages": {"task": "notifications.tasks.dispatch_messages", "schedule": 60.0},
 }
 # A dispatcher's claim on a scheduled row lasts this long; a worker killed mid-task delays the
 # row by at most this much before another claims it again.

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("sessions.stock.urls")),
     path("", include("sessions.rems.urls")),
     path("", include("integration.followups.urls")),
+    path("", include("notifications.urls")),
     path("", include("screening.urls")),
     path("", include("portal.urls")),
     path("admin/", admin.site.urls),

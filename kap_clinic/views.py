@@ -13,6 +13,7 @@ from accounts.roles import CLINICIANS, Role
 from audit.models import Action, AuditSeal
 from audit.services import record
 from integration.followups import selectors as followups
+from notifications.selectors import chart_messages
 from patients import phases, selectors
 from patients.access import Access, allowed_actions, patients_for
 from patients.forms import CareTeamForm, PhaseChangeForm
@@ -95,7 +96,11 @@ def chart(request, patient_pk):
         record(user=request.user, action=Action.DENIED, patient_id=patient_pk)
         raise Http404("No such patient")
     actions = allowed_actions(request.user, patient)
-    context = {"patient": patient, "actions": {a.value for a in actions}}
+    context = {
+        "patient": patient,
+        "actions": {a.value for a in actions},
+        "notifications": chart_messages(patient),
+    }
     if Access.VIEW_RECORD in actions:
         patient = selectors.chart(patient.pk)
         courses = list(patient.courses.all())

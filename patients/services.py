@@ -25,6 +25,7 @@ from patients.models import (
     PhaseChange,
     TreatmentCourse,
 )
+from patients.signals import alerts_raised
 
 # --- Patients -------------------------------------------------------------------------------------
 
@@ -289,6 +290,7 @@ def alert_raise(
             detail={"recipient": user.pk, "route": route},
         )
         alerts.append(alert)
+    alerts_raised.send(sender=Alert, alerts=alerts)
     return alerts
 
 

@@ -9,3 +9,9 @@ the follow-up but never loses it.
 from django.dispatch import Signal
 
 dose_finished = Signal()
+
+# `appointment_changed(sender=Appointment, appointment=…, change=…)` is sent by the booking
+# services *inside* their transaction, `change` being "booked", "moved" or the new status
+# ("cancelled", "no_show", "completed"). Notifications plans, moves or cancels the appointment's
+# reminders in the same transaction.
+appointment_changed = Signal()

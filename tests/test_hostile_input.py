@@ -149,6 +149,7 @@ def clinic(screening_policy, appointment_types) -> Clinic:
                 ("review_pk", "screening.PolicyReview"),
                 ("assignment_pk", "portal.PromptAssignment"),
                 ("entry_pk", "portal.JournalEntry"),
+                ("message_pk", "notifications.Message"),
             )
         },
     }

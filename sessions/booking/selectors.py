@@ -275,6 +275,7 @@ def series(course: TreatmentCourse) -> Series:
         elif code == AppointmentType.Code.DOSING:
             counted = appointment.status in (
                 Appointment.Status.BOOKED,
+                Appointment.Status.IN_PROGRESS,
                 Appointment.Status.COMPLETED,
             )
             number += counted

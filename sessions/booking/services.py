@@ -33,6 +33,7 @@ from sessions.models import (
     CalendarFeed,
     Room,
 )
+from sessions.signals import appointment_changed
 
 MIN_MINUTES, MAX_MINUTES = 5, 600
 # What the exclusion constraints protect, in the order a message names them.
@@ -241,6 +242,7 @@ def appointment_book(
         obj=appointment,
         detail={"type": type_.code},
     )
+    appointment_changed.send(sender=Appointment, appointment=appointment, change="booked")
     return appointment
 
 
@@ -313,6 +315,7 @@ def appointment_reschedule(
         obj=appointment,
         detail={"fields": changed},
     )
+    appointment_changed.send(sender=Appointment, appointment=appointment, change="moved")
     return appointment
 
 
@@ -330,6 +333,7 @@ def _set_status(appointment: Appointment, by, status: str, detail: dict | None =
         obj=appointment,
         detail={"status": status, **(detail or {})},
     )
+    appointment_changed.send(sender=Appointment, appointment=appointment, change=status)
     return appointment
 
 
@@ -368,6 +372,30 @@ def appointment_complete(*, by, appointment: Appointment) -> Appointment:
     if appointment.start > timezone.now():
         raise SessionsError("An appointment that has not started cannot be completed.")
     return _set_status(appointment, by, Appointment.Status.COMPLETED)
+
+
+# What a dose's change does to its appointment, and from which statuses (a dose started before
+# appointments followed their doses is still booked when it finishes).
+_DOSE_FOLLOWS = {
+    Appointment.Status.IN_PROGRESS: (Appointment.Status.BOOKED,),
+    Appointment.Status.COMPLETED: (Appointment.Status.BOOKED, Appointment.Status.IN_PROGRESS),
+}
+
+
+@transaction.atomic
+def appointment_follow_dose(*, by, appointment: Appointment, status: str) -> Appointment:
+    """The dosing appointment follows its dose: in progress when the dose starts, completed when
+    it is discharged or ended early. Called only by the dose's services, inside their
+    transaction on the locked dose (they have checked who may chart it), so the appointment and
+    the dose change together or not at all. An in-progress appointment still holds its slot
+    (only cancelled and no-show free one) and can no longer be cancelled, moved or marked."""
+    appointment = Appointment.objects.select_for_update(of=("self",)).get(pk=appointment.pk)
+    if appointment.status not in _DOSE_FOLLOWS[status]:
+        raise SessionsError(
+            f"The appointment is {appointment.get_status_display().lower()}: it cannot follow "
+            "the dose."
+        )
+    return _set_status(appointment, by, status)
 
 
 # --- Calendar feeds -------------------------------------------------------------------------------

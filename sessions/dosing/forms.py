@@ -151,3 +151,14 @@ class DischargeForm(forms.Form):
 class EndEarlyForm(forms.Form):
     disposition = forms.ChoiceField(choices=Dose.Disposition.choices)
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+
+class StrikeForm(forms.Form):
+    """An amendment of a wrongly entered vitals row or checklist tick: which one, and why."""
+
+    entry_id = forms.IntegerField(label="Entry", min_value=1, max_value=2**63 - 1)
+    reason = forms.CharField(
+        label="Why it is wrong",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. typed 186 for 136"}),
+        max_length=2000,
+    )

@@ -13,7 +13,10 @@ from patients.services import alert_raise
 from sessions.dosing import rules as dosing
 from sessions.dosing.charting import audit_change, dosing_policy, lock_dose, require_status
 from sessions.errors import SessionsError
-from sessions.models.doses import AdverseEvent, Dose, IncidentReport, VitalSigns
+from sessions.models.doses import AdverseEvent, ChecklistItem, Dose, IncidentReport, VitalSigns
+
+# What may be struck: a vitals row or a checklist tick.
+STRIKABLE = {"vitals": VitalSigns, "check": ChecklistItem}
 
 
 def alert_care_team(
@@ -133,3 +136,38 @@ def adverse_event_record(
             kind=Alert.Kind.CLINICAL,
         )
     return event
+
+
+@transaction.atomic
+def entry_strike(*, by, dose: Dose, entry: str, entry_id: int, reason: str):
+    """Correct a wrongly entered vitals row or checklist tick by an amendment: the row is struck
+    once, with who, when and why, and stays in the record (struck through on the page and in
+    the PDF). A struck row no longer counts for the start, discharge or the next reading due;
+    the right value is charted as a new row. Nothing is edited in place."""
+    dose = lock_dose(dose, by)
+    model = STRIKABLE.get(entry)
+    if model is None:
+        raise SessionsError("Choose a vitals row or a checklist tick to correct.")
+    row = model.objects.select_for_update().filter(dose=dose, pk=entry_id).first()
+    if row is None:
+        raise SessionsError("That entry is not on this dose's chart.")
+    if row.is_struck:
+        raise SessionsError("That entry is already struck.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise SessionsError(
+            "Say why the entry is wrong: an amendment needs a reason.", field="reason"
+        )
+    if model is ChecklistItem:
+        require_status(dose, Dose.Status.BOOKED, doing="have its checklist corrected")
+    elif dose.status == Dose.Status.INTEGRATED:
+        raise SessionsError("This dose is closed.")
+    elif dose.start_reading_id == row.pk:
+        raise SessionsError(
+            "This reading cleared the start of the dose and stays its baseline for discharge: "
+            "it cannot be struck. Note the correction in the setting notes."
+        )
+    row.struck_at, row.struck_by, row.strike_reason = timezone.now(), by, reason
+    row.save(update_fields=["struck_at", "struck_by", "strike_reason"])
+    audit_change(by, dose, row, struck=True)  # the reason stays on the row, out of the log
+    return row

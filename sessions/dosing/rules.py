@@ -9,6 +9,7 @@ answers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from sessions.dosing.policy import DosingPolicy
@@ -285,3 +286,44 @@ def discharge_problems(facts: DischargeFacts, policy: DosingPolicy) -> list[str]
         if not ok:
             problems.append(text)
     return problems
+
+
+# --- The next reading due -------------------------------------------------------------------------
+
+PEAK_MINUTE = 40  # the usual blood-pressure peak (CLINICAL.md: "at about 40 min after dosing")
+PEAK_WINDOW = (35, 45)  # a reading in these minutes after the start is the 40-minute one
+
+
+@dataclass(frozen=True)
+class NextReading:
+    due_at: datetime
+    peak: bool  # the reading at about 40 minutes, rather than the regular one
+    late_minutes: int  # 0 when not late
+
+    @property
+    def late(self) -> bool:
+        return self.late_minutes > 0
+
+
+def next_reading(
+    *,
+    started_at: datetime,
+    now: datetime,
+    taken: list[tuple[datetime, bool]],
+    every_minutes: int = 15,
+) -> NextReading:
+    """When the next vitals reading of a dose in progress is due: `every_minutes` after the
+    latest reading taken since the start (or after the start itself), and the reading at about
+    40 minutes when that comes first and none was taken yet. `taken` is (taken_at, labelled
+    "about 40 min") for each reading that counts (struck rows are left out by the caller).
+    Late is counted in whole minutes past the due time."""
+    after = [(at, peak) for at, peak in taken if at >= started_at]
+    last = max((at for at, _ in after), default=started_at)
+    due, peak = last + timedelta(minutes=every_minutes), False
+    low, high = (started_at + timedelta(minutes=m) for m in PEAK_WINDOW)
+    peak_taken = any(is_peak or low <= at <= high for at, is_peak in after)
+    peak_at = started_at + timedelta(minutes=PEAK_MINUTE)
+    if not peak_taken and last < high and peak_at < due:
+        due, peak = peak_at, True
+    late = int((now - due).total_seconds() // 60)
+    return NextReading(due_at=due, peak=peak, late_minutes=max(late, 0))

@@ -22,6 +22,7 @@ from patients.services import course_change_phase, register_phase_guard
 from screening.intake import age_on
 from screening.selectors import policy_review_problem
 from sessions.booking.selectors import clinic_zone
+from sessions.booking.services import appointment_follow_dose
 from sessions.consent import services as consent
 from sessions.dosing import rules as dosing
 from sessions.dosing.charting import audit_change, dosing_policy, lock_dose, require_status
@@ -58,6 +59,9 @@ def dose_prepare(*, by, appointment: Appointment) -> Dose:
         raise SessionsError("Only a clinician on the care team may chart this dose.")
     if appointment.type.code != AppointmentType.Code.DOSING:
         raise SessionsError("Only a dosing appointment has a dose.")
+    existing = Dose.objects.filter(appointment=appointment).first()
+    if existing is not None:
+        return existing  # in progress or finished: its chart
     if appointment.status != Appointment.Status.BOOKED:
         raise SessionsError("This appointment is not booked any more.")
     dose, created = Dose.objects.get_or_create(
@@ -74,8 +78,9 @@ def checklist_check(*, by, dose: Dose, item: str, note: str = "") -> ChecklistIt
     require_status(dose, Dose.Status.BOOKED, doing="change its checklist")
     if item not in CHECKLIST:
         raise SessionsError(f"Unknown checklist item {item!r}.")
+    # A struck tick does not count: the item is ticked again on a row of its own.
     checked, _ = ChecklistItem.objects.get_or_create(
-        dose=dose, item=item, defaults={"checked_by": by, "note": note[:200]}
+        dose=dose, item=item, struck_at=None, defaults={"checked_by": by, "note": note[:200]}
     )
     audit_change(by, dose, checked, item=item)
     return checked
@@ -143,7 +148,7 @@ def start_reading(dose: Dose, at: datetime) -> VitalSigns | None:
     """The latest blood pressure taken before `at`, whatever its label: the reading the pre-dose
     band reads, and the baseline discharge compares with."""
     return (
-        dose.vitals.filter(systolic__isnull=False, taken_at__lte=at)
+        dose.vitals.filter(systolic__isnull=False, taken_at__lte=at, struck_at__isnull=True)
         .order_by("-taken_at", "-id")
         .first()
     )
@@ -178,7 +183,8 @@ def start_problems(
     at = at or timezone.now()
     patient = dose.course.patient
     problems = _appointment_problems(dose, at)
-    missing = set(CHECKLIST) - set(dose.checklist.values_list("item", flat=True))
+    ticked = dose.checklist.filter(struck_at__isnull=True).values_list("item", flat=True)
+    missing = set(CHECKLIST) - set(ticked)
     if missing:
         labels = [ChecklistItem.Item(item).label for item in CHECKLIST if item in missing]
         problems.append("Checklist incomplete: " + "; ".join(labels) + ".")
@@ -207,13 +213,38 @@ def start_problems(
         problems.append(
             "The patient's previous dose is still in progress: discharge it or end it early first."
         )
-    previous = others.filter(started_at__isnull=False).order_by("-started_at").first()
     explained = by.role == Role.PRESCRIBER and previous_dose_reason.strip()
-    if previous and previous.status != Dose.Status.INTEGRATED and not explained:
+    if _previous_not_integrated(dose) and not explained:
         problems.append(
             "The previous dose is not integrated yet: a prescriber confirms with a reason."
         )
     return problems
+
+
+def _previous_not_integrated(dose: Dose) -> bool:
+    """The patient's previous dose was given and is not integrated yet."""
+    previous = (
+        Dose.objects.filter(course__patient_id=dose.course.patient_id, started_at__isnull=False)
+        .exclude(pk=dose.pk)
+        .order_by("-started_at")
+        .first()
+    )
+    return previous is not None and previous.status != Dose.Status.INTEGRATED
+
+
+def start_reasons(dose: Dose, at: datetime | None = None) -> set[str]:
+    """Which of the prescriber's reasons the start guard would ask for now: "bp" (the pre-dose
+    reading is in the confirm band), "previous" (the previous dose is not integrated). The
+    page shows only those fields."""
+    reasons = set()
+    reading = start_reading(dose, at or timezone.now())
+    if reading is not None:
+        _, policy = dosing_policy()
+        if dosing.pre_dose_band(reading.systolic, reading.diastolic, policy) == dosing.CONFIRM:
+            reasons.add("bp")
+    if _previous_not_integrated(dose):
+        reasons.add("previous")
+    return reasons
 
 
 def _bp_problems(reading: VitalSigns | None, by, reason: str) -> list[str]:
@@ -259,6 +290,9 @@ def dose_start(
     dose.bp_confirm_reason = bp_confirm_reason.strip()
     dose.previous_dose_reason = previous_dose_reason.strip()
     dose.save()
+    appointment_follow_dose(
+        by=by, appointment=dose.appointment, status=Appointment.Status.IN_PROGRESS
+    )
     if dose.course.phase == phases.PREPARATION:
         # The first dose moves the course into treatment, through the course's own service.
         try:
@@ -297,6 +331,9 @@ def _finish(dose: Dose, by) -> None:
     dose.discharged_by = by
     dose.save()
     audit_change(by, dose, status=dose.status)
+    appointment_follow_dose(
+        by=by, appointment=dose.appointment, status=Appointment.Status.COMPLETED
+    )
     # Integration schedules the follow-up; send only once the finish is committed.
     dose_id = dose.pk
     transaction.on_commit(lambda: dose_finished.send(sender=Dose, dose_id=dose_id))
@@ -324,7 +361,11 @@ def dose_discharge(
     require_status(dose, Dose.Status.STARTED, doing="be discharged")
     baseline = dose.start_reading or start_reading(dose, dose.started_at)
     # The latest reading taken after the start, whatever its label.
-    latest = dose.vitals.filter(taken_at__gt=dose.started_at).order_by("-taken_at", "-id").first()
+    latest = (
+        dose.vitals.filter(taken_at__gt=dose.started_at, struck_at__isnull=True)
+        .order_by("-taken_at", "-id")
+        .first()
+    )
     _, policy = dosing_policy()
     facts = dosing.DischargeFacts(
         baseline=_vitals(baseline),

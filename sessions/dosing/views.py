@@ -2,12 +2,12 @@
 `sessions.dosing.services`. A refused action re-renders the page with the typed values and the
 reason."""
 
+from functools import partial
+
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required, staff_required
@@ -18,7 +18,6 @@ from kap_clinic.pdf import pdf_response, render_pdf
 from patients.access import Access, require
 from sessions.dosing import administration, monitoring
 from sessions.dosing import services as doses
-from sessions.dosing.charts import vitals_svg
 from sessions.dosing.forms import (
     AdministrationForm,
     AdverseEventForm,
@@ -29,17 +28,12 @@ from sessions.dosing.forms import (
     NotesForm,
     OrderForm,
     StartForm,
+    StrikeForm,
     VitalsForm,
 )
+from sessions.dosing.selectors import chart, dose_page_data
 from sessions.errors import SessionsError
-from sessions.models import (
-    AdministrationAmendment,
-    AdverseEvent,
-    Appointment,
-    ChecklistItem,
-    Dose,
-    VitalSigns,
-)
+from sessions.models import Appointment, Dose, VitalSigns
 from sessions.models.doses import SCHEDULE_III_LINES
 
 # action → (form, service); the service takes by=, dose= and the form's cleaned data.
@@ -54,59 +48,10 @@ ACTIONS = {
     "notes": (NotesForm, doses.dose_update_notes),
     "discharge": (DischargeForm, doses.dose_discharge),
     "end": (EndEarlyForm, doses.dose_end_early),
+    # An amendment: the wrong row is struck with a reason, never edited.
+    "strike_vitals": (StrikeForm, partial(monitoring.entry_strike, entry="vitals")),
+    "strike_check": (StrikeForm, partial(monitoring.entry_strike, entry="check")),
 }
-
-
-def dose_page_data(dose_pk) -> Dose:
-    """The dose with everything the page and the record show, in a fixed number of queries."""
-    return (
-        Dose.objects.select_related(
-            "course__patient",
-            "appointment__clinician",
-            "appointment__room",
-            "ordered_by",
-            "administered_by",
-            "waste_witness",
-            "started_by",
-            "discharged_by",
-            "confirmed_by",
-            "start_reading",
-        )
-        .prefetch_related(
-            Prefetch("checklist", queryset=ChecklistItem.objects.select_related("checked_by")),
-            Prefetch("vitals", queryset=VitalSigns.objects.select_related("taken_by")),
-            Prefetch(
-                "adverse_events",
-                queryset=AdverseEvent.objects.select_related("recorded_by", "incident"),
-            ),
-            Prefetch(
-                "amendments",
-                queryset=AdministrationAmendment.objects.select_related("by", "waste_witness"),
-            ),
-        )
-        .get(pk=dose_pk)
-    )
-
-
-def _context(dose: Dose) -> dict:
-    vitals = list(dose.vitals.all())
-    first = vitals[0].taken_at if vitals else None
-    rows = [
-        ((v.taken_at - first).total_seconds() / 60, v.systolic, v.diastolic, v.heart_rate)
-        for v in vitals
-    ]
-    checked = {c.item: c for c in dose.checklist.all()}
-    return {
-        "dose": dose,
-        "patient": dose.course.patient,
-        "vitals": vitals,
-        "chart_svg": mark_safe(vitals_svg(rows)),  # built from numbers only
-        "checklist": [
-            (item, label, checked.get(item)) for item, label in ChecklistItem.Item.choices
-        ],
-        "events": list(dose.adverse_events.all()),
-        "amendments": list(dose.amendments.all()),
-    }
 
 
 @staff_required
@@ -148,15 +93,19 @@ def dose_page(request, dose_pk, bound=None, error=None, status=200):
         )
     if bound is not None:
         forms[bound.prefix] = bound
-    context = _context(dose)
+    context = chart(dose)
     context.update(
         forms=forms,
         error=error,
+        bound=bound.prefix if bound is not None else "",
         may_chart=request.user.role in CLINICIANS,
-        start_problems=doses.start_problems(dose, request.user)
-        if dose.status == Dose.Status.BOOKED
-        else [],
     )
+    if dose.status == Dose.Status.BOOKED:
+        context.update(
+            start_problems=doses.start_problems(dose, request.user),
+            # The prescriber's reasons are asked only when the guard would ask for them.
+            start_reasons=doses.start_reasons(dose),
+        )
     return render(request, "sessions/dosing/dose.html", context, status=status)
 
 
@@ -201,7 +150,7 @@ def dose_record_pdf(request, dose_pk):
     dose = get_object_or_404(Dose.objects.select_related("course__patient"), pk=dose_pk)
     require(request.user, Access.VIEW_RECORD, dose.course.patient, dose)
     record(user=request.user, action=Action.PRINT, patient_id=dose.course.patient_id, obj=dose)
-    context = _context(dose_page_data(dose_pk))
+    context = chart(dose_page_data(dose_pk))
     context["printed_at"] = timezone.now()
     return pdf_response(
         render_pdf("sessions/dosing/record_pdf.html", context),

@@ -196,6 +196,8 @@ class Appointment(models.Model):
 
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"
+        # Its dose started (the dose's services set it; discharge or ending early completes it).
+        IN_PROGRESS = "in_progress", "In progress"
         CANCELLED = "cancelled", "Cancelled"
         NO_SHOW = "no_show", "No-show"
         COMPLETED = "completed", "Completed"
@@ -253,7 +255,9 @@ class Appointment(models.Model):
                 condition=Q(end__gt=models.F("start")), name="appointment_end_after_start"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["booked", "cancelled", "no_show", "completed"]),
+                condition=Q(
+                    status__in=["booked", "in_progress", "cancelled", "no_show", "completed"]
+                ),
                 name="appointment_status_valid",
             ),
             models.CheckConstraint(

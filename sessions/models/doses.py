@@ -286,8 +286,53 @@ class AdministrationAmendment(models.Model):
         raise SessionsError("An amendment is never deleted.")
 
 
-class ChecklistItem(models.Model):
-    """One pre-dose check, ticked by a named staff member."""
+STRIKE_FIELDS = ("struck_at", "struck_by", "strike_reason")
+STRUCK_MESSAGE = "A struck entry is never changed or deleted: it stays in the record as struck."
+
+
+class Strikable(models.Model):
+    """A chair-side entry corrected by an amendment: struck once, with who, when and why, by
+    `sessions.dosing.monitoring.entry_strike`. The original stays (shown struck through, printed
+    in the session record) and no longer counts for the start, discharge or next-due rules. A
+    struck row is never changed or deleted: here, and on PostgreSQL by a trigger (0008)."""
+
+    struck_at = models.DateTimeField(null=True, blank=True, editable=False)
+    struck_by = models.ForeignKey(
+        _USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    strike_reason = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            stored = type(self).objects.filter(pk=self.pk).values_list("struck_at", flat=True)
+            if stored.first() is not None:
+                raise SessionsError(STRUCK_MESSAGE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if type(self).objects.filter(pk=self.pk, struck_at__isnull=False).exists():
+            raise SessionsError(STRUCK_MESSAGE)
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_struck(self) -> bool:
+        return self.struck_at is not None
+
+
+def _strike_explained(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(struck_at__isnull=True, struck_by__isnull=True, strike_reason="")
+        | (Q(struck_at__isnull=False, struck_by__isnull=False) & ~Q(strike_reason="")),
+        name=f"{prefix}_strike_explained",
+    )
+
+
+class ChecklistItem(Strikable):
+    """One pre-dose check, ticked by a named staff member (a wrong tick is struck, then ticked
+    again)."""
 
     class Item(models.TextChoices):
         IDENTITY = "identity", "Two patient identifiers checked"
@@ -306,15 +351,20 @@ class ChecklistItem(models.Model):
     class Meta:
         ordering = ["checked_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["dose", "item"], name="checklist_item_once"),
+            models.UniqueConstraint(
+                fields=["dose", "item"],
+                condition=Q(struck_at__isnull=True),
+                name="checklist_item_once",
+            ),
+            _strike_explained("checklist"),
         ]
 
     def __str__(self):
         return self.get_item_display()
 
 
-class VitalSigns(models.Model):
-    """One row of the vitals grid."""
+class VitalSigns(Strikable):
+    """One row of the vitals grid (a wrongly entered row is struck, never edited)."""
 
     class Moment(models.TextChoices):
         PRE_DOSE = "pre_dose", "Pre-dose"
@@ -343,6 +393,7 @@ class VitalSigns(models.Model):
                 | Q(systolic__gt=models.F("diastolic")),
                 name="vitals_bp_plausible",
             ),
+            _strike_explained("vitals"),
         ]
 
     def __str__(self):

@@ -17,6 +17,7 @@ from audit.models import Action
 from audit.services import record
 from patients.access import Access, may
 from patients.models import TreatmentCourse
+from sessions.booking.selectors import clinic_zone
 from sessions.consent import services as consent
 from sessions.errors import SessionsError
 from sessions.models import Appointment, AppointmentType, PreparationRecord
@@ -134,11 +135,21 @@ def preparation_save(*, by, appointment: Appointment, **fields) -> PreparationRe
 def preparation_complete(*, by, record: PreparationRecord) -> PreparationRecord:
     """Complete the record: its clinical content becomes final."""
     found = (
-        PreparationRecord.objects.select_for_update().select_related("patient").get(pk=record.pk)
+        PreparationRecord.objects.select_for_update()
+        .select_related("patient", "appointment")
+        .get(pk=record.pk)
     )
     _check(by, found.patient)
     if found.is_completed:
         raise SessionsError("This preparation record is already completed.")
+    day = timezone.localtime(found.appointment.start, clinic_zone()).date()
+    if timezone.localtime(timezone.now(), clinic_zone()).date() < day:
+        # A record of a session not yet held would let a dose start on a promise.
+        raise SessionsError(
+            f"The preparation session is on {day:%a %b} {day.day}: complete its record on or "
+            "after that day (a draft may be saved now).",
+            field="completed_at",
+        )
     missing = [
         label
         for name, label in (("goals", "the goals"), ("intentions", "the intentions"))

@@ -60,7 +60,10 @@ def form_dose(dose_pk) -> Dose:
     return (
         Dose.objects.select_related("course__patient", "appointment__clinician", "confirmed_by")
         .prefetch_related(
-            Prefetch("vitals", queryset=VitalSigns.objects.filter(systolic__isnull=False)),
+            Prefetch(  # a struck (amended) reading is not what the chart knows
+                "vitals",
+                queryset=VitalSigns.objects.filter(systolic__isnull=False, struck_at__isnull=True),
+            ),
             Prefetch("adverse_events", queryset=AdverseEvent.objects.order_by("at", "id")),
             Prefetch(
                 "stock_movements",

@@ -3,13 +3,16 @@
 import os
 
 SIZES = {"desktop": (1366, 900), "tablet": (820, 1180)}
+# A tablet on a stand turned sideways (the dosing page is used both ways).
+LANDSCAPE = {"tablet-landscape": (1180, 820)}
 
 
-def shoot(page, name):
+def shoot(page, name, *, landscape=False, full_page=True):
     folder = os.environ.get("SCREENSHOTS_DIR")
     if not folder:
         return
-    for label, (width, height) in SIZES.items():
+    sizes = {**SIZES, **LANDSCAPE} if landscape else SIZES
+    for label, (width, height) in sizes.items():
         page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=f"{folder}/{name}-{label}.png", full_page=True)
+        page.screenshot(path=f"{folder}/{name}-{label}.png", full_page=full_page)
     page.set_viewport_size({"width": 1366, "height": 900})

@@ -1,0 +1,171 @@
+"""Reads of the dosing chart: the dose with everything the chair-side page and the session record
+show, in a fixed number of queries whatever the number of rows, and what each row means (struck,
+dated, the reading that cleared the start, a refused pre-dose reading, the next reading due)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from sessions.booking.selectors import clinic_zone
+from sessions.dosing import rules as dosing
+from sessions.dosing.charting import dosing_policy
+from sessions.dosing.charts import vitals_svg
+from sessions.dosing.policy import DosingPolicy
+from sessions.errors import SessionsError
+from sessions.models import (
+    AdministrationAmendment,
+    AdverseEvent,
+    ChecklistItem,
+    Dose,
+    VitalSigns,
+)
+
+
+def dose_page_data(dose_pk) -> Dose:
+    """The dose with everything the page and the record show, in a fixed number of queries."""
+    return (
+        Dose.objects.select_related(
+            "course__patient",
+            "appointment__clinician",
+            "appointment__room",
+            "ordered_by",
+            "administered_by",
+            "waste_witness",
+            "started_by",
+            "discharged_by",
+            "confirmed_by",
+            "start_reading",
+        )
+        .prefetch_related(
+            Prefetch(
+                "checklist",
+                queryset=ChecklistItem.objects.select_related("checked_by", "struck_by"),
+            ),
+            Prefetch("vitals", queryset=VitalSigns.objects.select_related("taken_by", "struck_by")),
+            Prefetch(
+                "adverse_events",
+                queryset=AdverseEvent.objects.select_related("recorded_by", "incident"),
+            ),
+            Prefetch(
+                "amendments",
+                queryset=AdministrationAmendment.objects.select_related("by", "waste_witness"),
+            ),
+        )
+        .get(pk=dose_pk)
+    )
+
+
+@dataclass(frozen=True)
+class VitalsRow:
+    row: VitalSigns
+    day: date  # the clinic-local date it was taken
+    note: str  # what the row meant for the start, in the clinic's words ("" for most rows)
+    alerts: str  # the values past an alert limit, in words ("Systolic, SpO2")
+
+
+@dataclass(frozen=True)
+class ChecklistLine:
+    item: str
+    label: str
+    done: ChecklistItem | None  # the tick in force
+    struck: list[ChecklistItem]  # ticks struck by an amendment, kept
+
+
+def _policy() -> DosingPolicy | None:
+    try:
+        return dosing_policy()[1]
+    except SessionsError:  # no dosing section: the page still shows the chart
+        return None
+
+
+def _note(row: VitalSigns, dose: Dose, policy: DosingPolicy | None) -> str:
+    if row.struck_at is not None:
+        return ""
+    if row.pk == dose.start_reading_id:
+        return "Cleared the start"
+    before = dose.started_at is None or row.taken_at <= dose.started_at
+    if not before or row.systolic is None or policy is None:
+        return ""
+    band = dosing.pre_dose_band(row.systolic, row.diastolic, policy)
+    if band == dosing.NO_DOSE:
+        return "Refused pre-dose reading: no dose at this pressure"
+    if band == dosing.CONFIRM and dose.started_at is not None:
+        return "Pre-dose reading in the confirm band, re-measured"
+    return ""
+
+
+def _minutes(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds() / 60
+
+
+def _svg(dose: Dose, counted: list[VitalSigns], now: datetime) -> str:
+    """The chart over the whole session: from the booked start (or an earlier first reading)
+    to the booked end, the end of the dose or the latest reading, whichever is last."""
+    if not counted:
+        return ""
+    appointment = dose.appointment
+    begin = min(appointment.start, counted[0].taken_at)
+    end = max(appointment.end, dose.ended_at or appointment.end, counted[-1].taken_at)
+    rows = [(_minutes(v.taken_at, begin), v.systolic, v.diastolic, v.heart_rate) for v in counted]
+    start = _minutes(dose.started_at, begin) if dose.started_at else None
+    return vitals_svg(rows, span=_minutes(end, begin), start_minute=start)
+
+
+def chart(dose: Dose, *, now: datetime | None = None) -> dict:
+    """What the page and the session record show, from a dose loaded by `dose_page_data`
+    (one more query: the active policy's dosing numbers)."""
+    now = now or timezone.now()
+    zone, policy = clinic_zone(), _policy()
+    vitals = list(dose.vitals.all())
+    booked_day = timezone.localtime(dose.appointment.start, zone).date()
+    rows = [
+        VitalsRow(
+            row=v,
+            day=timezone.localtime(v.taken_at, zone).date(),
+            note=_note(v, dose, policy),
+            alerts=", ".join(dosing.VITAL_LABELS.get(name, name) for name in v.alerts),
+        )
+        for v in vitals
+    ]
+    counted = [v for v in vitals if v.struck_at is None]
+    ticks = list(dose.checklist.all())
+    checklist = [
+        ChecklistLine(
+            item=item,
+            label=label,
+            done=next((c for c in ticks if c.item == item and c.struck_at is None), None),
+            struck=[c for c in ticks if c.item == item and c.struck_at is not None],
+        )
+        for item, label in ChecklistItem.Item.choices
+    ]
+    next_due = None
+    if dose.status == Dose.Status.STARTED:
+        next_due = dosing.next_reading(
+            started_at=dose.started_at,
+            now=now,
+            taken=[(v.taken_at, v.moment == VitalSigns.Moment.PEAK) for v in counted],
+            every_minutes=policy.vitals_every_minutes if policy else 15,
+        )
+    if dose.started_at is None:
+        minutes = None
+    else:
+        minutes = int(_minutes(dose.ended_at or now, dose.started_at))
+    return {
+        "dose": dose,
+        "patient": dose.course.patient,
+        "vitals": rows,
+        "counted_vitals": counted,
+        # Dates on every row once any row is on another day than the booking (past midnight).
+        "show_dates": any(r.day != booked_day for r in rows),
+        "chart_svg": mark_safe(_svg(dose, counted, now)),  # built from numbers only
+        "checklist": checklist,
+        "checked": sum(line.done is not None for line in checklist),
+        "counted_ticks": [line.done for line in checklist if line.done is not None],
+        "events": list(dose.adverse_events.all()),
+        "amendments": list(dose.amendments.all()),
+        "next_due": next_due,
+        "minutes_since_start": minutes,
+    }
