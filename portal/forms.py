@@ -3,6 +3,8 @@ services. The questionnaires and the consent reuse the clinic's own forms."""
 
 from django import forms
 
+from notifications.forms import PreferenceForm
+
 SHARING = [("private", "Only me"), ("shared", "Me and my care team")]
 
 
@@ -49,3 +51,12 @@ class JournalEntryForm(forms.Form):
     @property
     def shared(self) -> bool:
         return self.cleaned_data["sharing"] == "shared"
+
+
+class MessagesForm(PreferenceForm):
+    """The notifications app's preference form, as switches on a phone."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.update({"class": "form-check-input", "role": "switch"})

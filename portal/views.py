@@ -26,11 +26,13 @@ from audit.models import Action
 from audit.services import record
 from integration.models import FollowUp
 from kap_clinic.pdf import pdf_response, render_pdf
+from notifications import services as notifications
+from notifications.errors import NotificationsError
 from patients.access import Access, may, require
 from patients.models import Patient
 from portal import charts, ics, rules, selectors, services
 from portal.errors import PortalError
-from portal.forms import AcceptForm, JournalEntryForm
+from portal.forms import AcceptForm, JournalEntryForm, MessagesForm
 from screening.errors import ScreeningError
 from screening.forms import InstrumentForm
 from sessions.consent import services as consent
@@ -427,6 +429,30 @@ def record_pdf(request):
         detail={"document": "patient record"},
     )
     return pdf_response(data, filename="my-clinic-record.pdf", inline=False)
+
+
+# --- How the clinic reaches me (the notifications app's preference, set by the patient) ----------
+
+
+@patient_only
+@require_http_methods(["GET", "POST"])
+def messages_page(request):
+    patient = _patient(request)
+    form = MessagesForm(request.POST or None, instance=notifications.preference_of(patient))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                notifications.preference_set(by=request.user, patient=patient, **form.cleaned_data)
+            except NotificationsError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, "Saved: this is how the clinic will remind you.")
+                return redirect("portal:messages")
+        status = 400
+    else:
+        record(user=request.user, action=Action.VIEW, patient_id=patient.pk, detail={"contact": 1})
+    return _page(request, "portal/messages.html", patient, {"form": form}, status=status)
 
 
 # --- The invitation: staff send it from the chart; the patient accepts it -------------------------

@@ -150,6 +150,8 @@ def test_a_patient_accepts_answers_signs_writes_and_the_therapist_reads(
     phone_shot(page, "progress")
     page.get_by_role("link", name="My record").click()
     phone_shot(page, "record")
+    page.goto(f"{live_server.url}/me/messages/")
+    phone_shot(page, "messages")
     page.goto(f"{live_server.url}/me/help-now/")
     phone_shot(page, "crisis")
 

@@ -28,6 +28,7 @@ PORTAL_PAGES = [
     "portal:journal",
     "portal:progress",
     "portal:record",
+    "portal:messages",
 ]
 
 
@@ -228,3 +229,20 @@ def test_an_account_without_a_record_is_told_so_and_has_no_pages(signed_in, make
     client = signed_in(make_user("patient"))
     assert b"not linked to a patient record" in client.get(reverse("portal:home")).content
     assert client.get(reverse("portal:journal")).status_code == 404
+
+
+def test_the_patient_sets_how_the_clinic_reminds_them(signed_in, patient, portal):
+    from notifications.models import ContactPreference
+
+    client = signed_in(patient.user)
+    assert 'data-testid="messages-form"' in client.get(reverse("portal:messages")).content.decode()
+    refused = client.post(reverse("portal:messages"), {"email": "on", "sms": "on"})
+    assert refused.status_code == 400 and "no e-mail address" in refused.content.decode()
+    response = client.post(reverse("portal:messages"), {"sms": "on"})
+    assert response.status_code == 302
+    preference = ContactPreference.objects.get(patient=patient)
+    assert (preference.email, preference.sms, preference.updated_by) == (
+        False,
+        True,
+        patient.user,
+    )

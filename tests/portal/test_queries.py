@@ -17,6 +17,7 @@ PAGES = [
     ("portal:progress", []),
     ("portal:record", []),
     ("portal:record_pdf", []),
+    ("portal:messages", []),
     ("portal:appointment", ["dosing"]),
     ("portal:journal_write", ["assignment"]),
 ]
