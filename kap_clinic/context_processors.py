@@ -13,13 +13,23 @@ _NAV = {
     "stock": ("Controlled substances", "stock"),
     "rems": ("REMS forms", "rems_queue"),
     "message_pause": ("Messages", "message_pause"),
+    "outcomes": ("Outcomes", "outcomes_dashboard"),
 }
 _ROLE_NAV = {
     Role.INTAKE: ["intake", "patients", "register", "schedule"],
     Role.THERAPIST: ["patients", "schedule", "rems"],
-    Role.PRESCRIBER: ["patients", "intake", "schedule", "stock", "rems"],
+    Role.PRESCRIBER: ["patients", "intake", "schedule", "stock", "rems", "outcomes"],
     Role.FRONTDESK: ["patients", "register", "schedule"],
-    Role.ADMIN: ["patients", "register", "schedule", "policy", "stock", "message_pause", "admin"],
+    Role.ADMIN: [
+        "patients",
+        "register",
+        "schedule",
+        "policy",
+        "stock",
+        "message_pause",
+        "outcomes",
+        "admin",
+    ],
     Role.PATIENT: [],
 }
 

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "sessions.apps.SessionsConfig",
     "integration",
     "notifications",
+    "outcomes",
     "portal",
     "kap_clinic",
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("integration.followups.urls")),
     path("", include("notifications.urls")),
     path("", include("screening.urls")),
+    path("", include("outcomes.urls")),
     path("", include("portal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -14,6 +14,7 @@ from audit.models import Action, AuditSeal
 from audit.services import record
 from integration.followups import selectors as followups
 from notifications.selectors import chart_messages
+from outcomes import selectors as outcome_selectors
 from patients import phases, selectors
 from patients.access import Access, allowed_actions, patients_for
 from patients.forms import CareTeamForm, PhaseChangeForm
@@ -126,8 +127,12 @@ def chart(request, patient_pk):
         courses = list(patient.courses.all())
         current = next((c for c in courses if c.is_open), None)
         course_ids = [c.pk for c in courses]
+        chart_doses = dosing.for_chart(course_ids)
+        shown = current or (courses[0] if courses else None)
         context.update(
-            doses=dosing.for_chart(course_ids),  # Administration
+            doses=chart_doses,  # Administration
+            outcomes_course=shown,  # Outcomes: the open course, else the latest
+            chart_outcomes=outcome_selectors.course_outcomes(shown, chart_doses) if shown else None,
             chart_followups=followups.for_chart(course_ids),  # Integration
             patient=patient,
             courses=courses,

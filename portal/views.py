@@ -17,7 +17,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.decorators import role_required, staff_required
@@ -28,9 +27,10 @@ from integration.models import FollowUp
 from kap_clinic.pdf import pdf_response, render_pdf
 from notifications import services as notifications
 from notifications.errors import NotificationsError
+from outcomes import selectors as outcomes
 from patients.access import Access, may, require
 from patients.models import Patient
-from portal import charts, ics, rules, selectors, services
+from portal import ics, rules, selectors, services
 from portal.errors import PortalError
 from portal.forms import AcceptForm, JournalEntryForm, MessagesForm
 from screening.errors import ScreeningError
@@ -380,9 +380,11 @@ def journal_entry(request, entry_pk):
 
 def _progress(patient: Patient) -> dict:
     points = selectors.score_points(patient)
-    chart = charts.scores_svg({t: [(p.day, p.total) for p in ps] for t, ps in points.items()})
+    course = outcomes.patient_course(patient.pk)
+    # The one scores chart (outcomes.charts), drawn at a phone's width for the portal.
+    chart = outcomes.course_outcomes(course, width=360).svg if course else ""
     return {
-        "chart": mark_safe(chart),  # noqa: S308 built from numbers and fixed labels only
+        "chart": chart,
         "readings": [(title, rules.reading(title, ps)) for title, ps in points.items()],
         "points": points,
     }

@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from portal import rules
-from portal.charts import scores_svg
 
 NY = ZoneInfo("America/New_York")
 
@@ -69,9 +68,3 @@ def test_the_plain_reading():
     assert "14 points lower" in text and "remission" in text
     up = [rules.Point(date(2026, 10, 3), 6, "mild"), rules.Point(date(2026, 10, 9), 7, "mild")]
     assert "1 point higher" in rules.reading("GAD-7", up)
-
-
-def test_the_chart_is_svg_of_numbers_only():
-    assert scores_svg({"PHQ-9": [], "GAD-7": []}) == ""
-    svg = scores_svg({"PHQ-9": [(date(2026, 10, 3), 18), (date(2026, 11, 1), 9)], "GAD-7": []})
-    assert svg.startswith("<svg") and svg.count("<circle") == 2 and ">9</text>" in svg
