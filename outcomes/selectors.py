@@ -146,13 +146,13 @@ def _in_window():
     )
 
 
-def _phq9_total(**where):
+def _phq9_total(*where):
     rows = InstrumentAdministration.objects.filter(
+        *where,
         patient_id=OuterRef("patient_id"),
         instrument="phq9",
         status=InstrumentAdministration.Status.COMPLETED,
         completed_at__gte=OuterRef("opened_at"),
-        **where,
         completed_at__lte=Coalesce(OuterRef("closed_at"), Now()),
     )
     return Subquery(
@@ -173,13 +173,13 @@ def _courses_with_outcomes(filters: Filters):
         TreatmentCourse.objects.filter(Exists(_doses(filters).filter(course_id=OuterRef("pk"))))
         .annotate(
             first_at=Subquery(started.order_by("started_at").values("started_at")[:1]),
-            doses=Subquery(
+            dose_count=Subquery(
                 started.order_by().values("course_id").annotate(n=Count("id")).values("n")[:1]
             ),
         )
         .annotate(
-            baseline=_phq9_total(completed_at__lt=OuterRef("first_at")),
-            latest=_phq9_total(completed_at__gte=OuterRef("first_at")),
+            baseline=_phq9_total(Q(completed_at__lt=OuterRef("first_at"))),
+            latest=_phq9_total(Q(completed_at__gte=OuterRef("first_at"))),
             all_integrated=Case(
                 When(
                     Exists(finished) & ~Exists(finished.filter(~Exists(integrated_in_window))),
@@ -283,8 +283,8 @@ def dashboard(filters: Filters) -> dict:
     followups["rate"] = rules.rate(followups["inside"], followups["due"])
     courses = _courses_with_outcomes(filters)
     by_doses = [
-        _with_rates(row)
-        for row in courses.values("doses").annotate(**_outcome_counts()).order_by("doses")
+        {**_with_rates(row), "doses": row["dose_count"]}
+        for row in courses.values("dose_count").annotate(**_outcome_counts()).order_by("dose_count")
     ]
     integration = {
         row["all_integrated"]: _with_rates(row)

@@ -5,7 +5,7 @@ the same plan, never read back from the database.
 Plan of course i (0-based), all in the past so every follow-up window has closed:
 - doses: 1 + i % 6 (courses with i % 9 == 8 have none), every 3 days; drug esketamine when
   i % 3 == 0; attended by clinician A when i % 2 == 0, else B;
-- PHQ-9: an older score, then the baseline the day before the first dose (none when i % 7 == 0),
+- PHQ-9: an older score, then the baseline the day before the first dose (neither when i % 7 == 0),
   then scores after doses; the latest is chosen to hit response and remission boundaries;
 - follow-ups: held on day 2 and integrated, except courses with i % 4 == 0, whose last dose's
   follow-up is integrated on day 5 (outside the window); courses with i % 10 == 5 leave their
@@ -32,6 +32,21 @@ SEVERITIES = ["mild", "moderate", "severe"]
 PAIRS = [(20, 10), (20, 11), (10, 4), (10, 5), (16, 8), (9, 6), (27, 3)]
 
 
+def _appointment(course, kind, clinician, start, status, by) -> Appointment:
+    """20 seconds long: seeded appointments never overlap (doses start on the minute, the rest
+    at :30 or :40 seconds)."""
+    return Appointment(
+        patient_id=course.patient_id,
+        course=course,
+        type=kind,
+        clinician=clinician,
+        start=start,
+        end=start + timedelta(seconds=20),
+        status=status,
+        created_by=by,
+    )
+
+
 @dataclass
 class Truth:
     phases: Counter = field(default_factory=Counter)
@@ -53,11 +68,12 @@ def seed(n: int, *, clinicians, by) -> Truth:
     dosing = AppointmentType.objects.get(code="dosing")
     integration = AppointmentType.objects.get(code="integration")
     truth = Truth()
+    offset = Patient.objects.count()
     patients = Patient.objects.bulk_create(
         Patient(
-            mrn=f"OC{i:06d}",
+            mrn=f"OC{offset + i:06d}",
             first_name="Test",
-            last_name=f"Outcome{i}",
+            last_name=f"Outcome{offset + i}",
             date_of_birth=datetime(1980, 1, 1).date(),
             sex="female",
             phone="555-0100",
@@ -77,7 +93,7 @@ def seed(n: int, *, clinicians, by) -> Truth:
         n_doses = 0 if i % 9 == 8 else 1 + i % 6
         clinician = clinicians[i % 2]
         drug = "esketamine" if i % 3 == 0 else "ketamine"
-        starts = [base + timedelta(days=3 * j, minutes=i) for j in range(n_doses)]
+        starts = [base + timedelta(days=3 * j, minutes=offset + i) for j in range(n_doses)]
         baseline, latest = PAIRS[i % len(PAIRS)]
         has_baseline = i % 7 != 0
 
@@ -94,26 +110,15 @@ def seed(n: int, *, clinicians, by) -> Truth:
             )
 
         first = starts[0] if starts else base
-        scores.append(score(first - timedelta(days=10), 26))  # older than the baseline
         if has_baseline:
+            scores.append(score(first - timedelta(days=10), 26))  # older than the baseline
             scores.append(score(first - timedelta(days=1), baseline))
         if starts:
             scores.append(score(starts[0] + timedelta(hours=30), baseline + 1))
             scores.append(score(starts[-1] + timedelta(hours=30), latest))
         all_inside = i % 4 != 0 and i % 10 != 5
         for j, start in enumerate(starts):
-            appointments.append(
-                Appointment(
-                    patient=patient,
-                    course=course,
-                    type=dosing,
-                    clinician=clinician,
-                    start=start,
-                    end=start + timedelta(seconds=20),
-                    status="completed",
-                    created_by=by,
-                )
-            )
+            appointments.append(_appointment(course, dosing, clinician, start, "completed", by))
             if j == 0 and i % 10 == 5:
                 held_day = None  # not held
             elif j == n_doses - 1 and i % 4 == 0:
@@ -133,19 +138,8 @@ def seed(n: int, *, clinicians, by) -> Truth:
                     counter["judged"] += 1
                     counter["responders"] += 2 * latest <= baseline
         if i % 6 == 1:
-            start = base + timedelta(days=25, minutes=i, seconds=30)
-            appointments.append(
-                Appointment(
-                    patient=patient,
-                    course=course,
-                    type=integration,
-                    clinician=clinician,
-                    start=start,
-                    end=start + timedelta(seconds=20),
-                    status="no_show",
-                    created_by=by,
-                )
-            )
+            start = base + timedelta(days=25, minutes=offset + i, seconds=40)
+            appointments.append(_appointment(course, integration, clinician, start, "no_show", by))
             truth.no_shows += 1
     InstrumentAdministration.objects.bulk_create(scores)
     Appointment.objects.bulk_create(appointments)
@@ -188,18 +182,9 @@ def seed(n: int, *, clinicians, by) -> Truth:
         truth.followups_due += 1
         if held_day:
             at = datetime.combine(day0 + timedelta(days=held_day), time(12, 0), zone) + timedelta(
-                minutes=i, seconds=30
+                minutes=offset + i, seconds=30
             )
-            followup.appointment = Appointment(
-                patient=patient,
-                course=course,
-                type=integration,
-                clinician=clinician,
-                start=at,
-                end=at + timedelta(seconds=20),
-                status="completed",
-                created_by=by,
-            )
+            followup.appointment = _appointment(course, integration, clinician, at, "completed", by)
             followup.status, followup.integrated_at = "integrated", at + timedelta(hours=1)
             followup_appointments.append(followup.appointment)
             truth.followups_inside += held_day <= 3

@@ -88,8 +88,9 @@ def test_the_chart_costs_a_fixed_number_of_queries(
     # the clinicians for the care-team form, the preparation section (consent 3, preparation
     # appointments and records 2, latest questionnaires 1), the progress notes, the doses and
     # the follow-ups (the doses' adverse events only when there are doses), the messages
-    # (messages, contact preference, pause: 3), audit insert, session update in a savepoint
-    with django_assert_num_queries(27):
+    # (messages, contact preference, pause: 3), the outcomes' scores (1: the doses are shared),
+    # audit insert, session update in a savepoint
+    with django_assert_num_queries(28):
         response = client.get(reverse("chart", args=[patient.pk]))
     assert response.status_code == 200
 
