@@ -118,7 +118,7 @@ def scores_svg(
                     f'fill="none" stroke="#2e7d32" stroke-width="2"/>'
                 )
             parts.append(
-                f'<text x="{px}" y="{py - 10}" text-anchor="middle" fill="{colour}" '
+                f'<text x="{px}" y="{py - 12}" text-anchor="middle" fill="{colour}" '
                 f'font-weight="bold">{point.total}</text>'
             )
         parts.append(

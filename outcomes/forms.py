@@ -12,18 +12,30 @@ MAX_DAYS = 3660
 
 
 class DashboardFilterForm(forms.Form):
-    start = forms.DateField(label="From", required=False, widget=forms.DateInput({"type": "date"}))
-    end = forms.DateField(label="To", required=False, widget=forms.DateInput({"type": "date"}))
+    start = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput({"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput({"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
     clinician = forms.ModelChoiceField(
         label="Clinician",
         required=False,
         empty_label="Every clinician",
+        widget=forms.Select({"class": "form-select"}),
         queryset=User.objects.filter(role__in=CLINICIANS, is_active=True).order_by(
             "last_name", "first_name", "username"
         ),
     )
     drug = forms.ChoiceField(
-        label="Drug", required=False, choices=[("", "Every drug"), *Dose.Drug.choices]
+        label="Drug",
+        required=False,
+        choices=[("", "Every drug"), *Dose.Drug.choices],
+        widget=forms.Select({"class": "form-select"}),
     )
 
     def clean(self):

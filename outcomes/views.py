@@ -60,6 +60,10 @@ def _filter_detail(filters) -> dict:
 def dashboard(request):
     form, filters, shown = _figures(request)
     record(user=request.user, action=Action.VIEW, detail={"dashboard": _filter_detail(filters)})
+    if not form.errors:  # show the range in effect, the defaults filled in
+        form = DashboardFilterForm(
+            {**request.GET.dict(), "start": filters.start, "end": filters.end}
+        )
     return render(
         request,
         "outcomes/dashboard.html",

@@ -210,11 +210,11 @@ def seed(n: int, *, clinicians, by) -> Truth:
     for i, screening in enumerate(screenings):
         reasons = []
         if i % 3 == 0:
-            reasons = [{"code": "bp_high", "severity": "review", "message": "x"}]
+            reasons = [{"code": "hypertension_elevated", "severity": "review", "message": "x"}]
         elif i % 3 == 1:
             reasons = [
                 {"code": "psychosis", "severity": "exclusion", "message": "x"},
-                {"code": "bp_high", "severity": "review", "message": "x"},
+                {"code": "hypertension_elevated", "severity": "review", "message": "x"},
             ]
         outcome = "excluded" if i % 3 == 1 else ("needs_review" if i % 3 == 0 else "eligible")
         truth.screening_outcomes[outcome] += 1
