@@ -4,7 +4,8 @@ the same plan, never read back from the database.
 
 Plan of course i (0-based), all in the past so every follow-up window has closed:
 - doses: 1 + i % 6 (courses with i % 9 == 8 have none), every 3 days; drug esketamine when
-  i % 3 == 0; attended by clinician A when i % 2 == 0, else B;
+  i % 3 == 0; attended by clinician A when i % 2 == 0, else B (with
+  two clinicians);
 - PHQ-9: an older score, then the baseline the day before the first dose (neither when i % 7 == 0),
   then scores after doses; the latest is chosen to hit response and remission boundaries;
 - follow-ups: held on day 2 and integrated, except courses with i % 4 == 0, whose last dose's
@@ -91,9 +92,10 @@ def seed(n: int, *, clinicians, by) -> Truth:
     for i, (patient, course) in enumerate(zip(patients, courses, strict=True)):
         truth.phases["treatment" if i % 5 else "maintenance"] += 1
         n_doses = 0 if i % 9 == 8 else 1 + i % 6
-        clinician = clinicians[i % 2]
+        clinician = clinicians[(offset + i) % len(clinicians)]
+        slot = (offset + i) // len(clinicians)  # a clinician's appointments never meet
         drug = "esketamine" if i % 3 == 0 else "ketamine"
-        starts = [base + timedelta(days=3 * j, minutes=offset + i) for j in range(n_doses)]
+        starts = [base + timedelta(days=3 * j, minutes=slot) for j in range(n_doses)]
         baseline, latest = PAIRS[i % len(PAIRS)]
         has_baseline = i % 7 != 0
 
@@ -138,7 +140,7 @@ def seed(n: int, *, clinicians, by) -> Truth:
                     counter["judged"] += 1
                     counter["responders"] += 2 * latest <= baseline
         if i % 6 == 1:
-            start = base + timedelta(days=25, minutes=offset + i, seconds=40)
+            start = base + timedelta(days=25, minutes=slot, seconds=40)
             appointments.append(_appointment(course, integration, clinician, start, "no_show", by))
             truth.no_shows += 1
     InstrumentAdministration.objects.bulk_create(scores)
@@ -181,9 +183,7 @@ def seed(n: int, *, clinicians, by) -> Truth:
         )
         truth.followups_due += 1
         if held_day:
-            at = datetime.combine(day0 + timedelta(days=held_day), time(12, 0), zone) + timedelta(
-                minutes=offset + i, seconds=30
-            )
+            at = start + timedelta(days=held_day, seconds=30)
             followup.appointment = _appointment(course, integration, clinician, at, "completed", by)
             followup.status, followup.integrated_at = "integrated", at + timedelta(hours=1)
             followup_appointments.append(followup.appointment)
