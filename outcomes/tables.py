@@ -123,7 +123,8 @@ def tables(f: dict) -> list[Table]:
                 [OUTCOME_WORDS.get(r["outcome"], r["outcome"]), r["n"]]
                 for r in f["screening_outcomes"]
             ],
-            "The latest decision of each screening decided in the range.",
+            "The latest decision of each screening decided in the range; the clinician and drug "
+            "filters do not apply.",
         ),
         Table(
             "screening-rules",
