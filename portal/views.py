@@ -33,8 +33,8 @@ from patients.models import Patient
 from portal import ics, rules, selectors, services
 from portal.errors import PortalError
 from portal.forms import AcceptForm, JournalEntryForm, MessagesForm
+from screening.answering import answer
 from screening.errors import ScreeningError
-from screening.forms import InstrumentForm
 from sessions.consent import services as consent
 from sessions.consent.forms import ConsentSignForm
 from sessions.errors import SessionsError
@@ -173,36 +173,25 @@ def questionnaire(request, code):
     if code not in PORTAL_CODES:
         raise Http404("No such questionnaire")
     current = questionnaires.in_progress(patient, code)  # answers saved part-way, anywhere
-    form = InstrumentForm(
-        request.POST or None,
-        code=code,
-        initial=InstrumentForm.initial_from(code, current.answers if current else None),
-    )
+
+    def save(**answers):
+        return questionnaires.questionnaire_save(
+            by=request.user, patient=patient, code=code, source=ALERT_SOURCE, **answers
+        )
+
+    form, saved = answer(request, code, current, save, (SessionsError, ScreeningError))
     status = 200
+    if saved:
+        if saved[1]:
+            return redirect("portal:crisis")
+        messages.success(
+            request,
+            "Thank you: your answers are saved for your care team."
+            if "complete" in request.POST
+            else "Your answers so far are saved: you can finish later.",
+        )
+        return redirect("portal:questionnaires")
     if request.method == "POST":
-        if form.is_valid():
-            complete = "complete" in request.POST
-            try:
-                _, flags = questionnaires.questionnaire_save(
-                    by=request.user,
-                    patient=patient,
-                    code=code,
-                    answers=form.answers(),
-                    complete=complete,
-                    source=ALERT_SOURCE,
-                )
-            except (SessionsError, ScreeningError) as error:
-                form.add_engine_error(getattr(error, "field", None), error.message)
-            else:
-                if flags:
-                    return redirect("portal:crisis")
-                messages.success(
-                    request,
-                    "Thank you: your answers are saved for your care team."
-                    if complete
-                    else "Your answers so far are saved: you can finish later.",
-                )
-                return redirect("portal:questionnaires")
         status = 400
     else:
         record(
