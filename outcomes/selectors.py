@@ -168,7 +168,17 @@ def _courses_with_outcomes(filters: Filters):
     whether every finished dose was integrated inside its window."""
     started = Dose.objects.filter(course_id=OuterRef("pk"), started_at__isnull=False)
     finished = Dose.objects.filter(course_id=OuterRef("pk"), status__in=Dose.FINISHED)
-    integrated_in_window = _in_window().filter(dose_id=OuterRef("pk"), status="integrated")
+    # A finished dose not integrated inside its window, by joins (its follow-up is one row): a
+    # nested NOT EXISTS here made PostgreSQL rebuild a hash of every follow-up per course.
+    outside = finished.annotate(
+        held_on=TruncDate("followup__appointment__start", tzinfo=clinic_zone())
+    ).filter(
+        Q(followup__isnull=True)
+        | Q(followup__status__in=FollowUp.OPEN)
+        | Q(held_on__isnull=True)
+        | Q(held_on__lt=F("followup__first_day"))
+        | Q(held_on__gt=F("followup__last_day"))
+    )
     return (
         TreatmentCourse.objects.filter(Exists(_doses(filters).filter(course_id=OuterRef("pk"))))
         .annotate(
@@ -182,7 +192,7 @@ def _courses_with_outcomes(filters: Filters):
             latest=_phq9_total(Q(completed_at__gte=OuterRef("first_at"))),
             all_integrated=Case(
                 When(
-                    Exists(finished) & ~Exists(finished.filter(~Exists(integrated_in_window))),
+                    Exists(finished) & ~Exists(outside),
                     then=Value(1),
                 ),
                 default=Value(0),
