@@ -202,16 +202,19 @@ def _courses_with_outcomes(filters: Filters):
     )
 
 
-def _outcome_counts():
-    scored = Q(latest__isnull=False)
-    judged = Q(baseline__gt=0) & scored
-    return {
-        "courses": Count("id"),
-        "judged": Count("id", filter=judged),
-        "responders": Count("id", filter=judged & Q(baseline__gte=F("latest") * 2)),
-        "scored": Count("id", filter=scored),
-        "remitters": Count("id", filter=scored & Q(latest__lt=rules.REMISSION_BELOW["PHQ-9"])),
-    }
+def _count_outcomes(rows) -> dict:
+    """PHQ-9 response and remission counts over (baseline, latest) pairs, by the pure rules."""
+    counts = {"courses": 0, "judged": 0, "responders": 0, "scored": 0, "remitters": 0}
+    for baseline, latest in rows:
+        counts["courses"] += 1
+        if latest is None:
+            continue
+        counts["scored"] += 1
+        counts["remitters"] += rules.is_remission("PHQ-9", latest)
+        if baseline:
+            counts["judged"] += 1
+            counts["responders"] += rules.is_response(baseline, latest)
+    return counts
 
 
 def _with_rates(row: dict) -> dict:
@@ -257,7 +260,7 @@ def _screening(filters: Filters) -> tuple[list[dict], list[dict]]:
 
 
 def dashboard(filters: Filters) -> dict:
-    """Every figure of the practice dashboard, each an aggregation in the database: ten queries
+    """Every figure of the practice dashboard, computed in the database: nine queries
     whatever the clinic's size. Counts only, never a patient."""
     zone = clinic_zone()
     doses = _doses(filters)
@@ -291,14 +294,26 @@ def dashboard(filters: Filters) -> dict:
         inside=Count("id", filter=Q(pk__in=_in_window().values("pk"))),
     )
     followups["rate"] = rules.rate(followups["inside"], followups["due"])
-    courses = _courses_with_outcomes(filters)
+    # One row per course, each figure of it computed in the database (first dose, number of
+    # doses, baseline, latest, every dose integrated in its window): grouping those in
+    # PostgreSQL repeated every subquery in each filtered COUNT and GROUP BY (a minute at 2,000
+    # courses); counted here by the pure rules, the same query costs a fraction of a second.
+    per_course = list(
+        _courses_with_outcomes(filters).values_list(
+            "dose_count", "baseline", "latest", "all_integrated"
+        )
+    )
+    groups: dict[int, list] = {}
+    for count, baseline, latest, _ in per_course:
+        groups.setdefault(count, []).append((baseline, latest))
     by_doses = [
-        {**_with_rates(row), "doses": row["dose_count"]}
-        for row in courses.values("dose_count").annotate(**_outcome_counts()).order_by("dose_count")
+        {**_with_rates(_count_outcomes(pairs)), "doses": count}
+        for count, pairs in sorted(groups.items())
     ]
     integration = {
-        row["all_integrated"]: _with_rates(row)
-        for row in courses.values("all_integrated").annotate(**_outcome_counts())
+        flag: _with_rates(_count_outcomes([(b, la) for _, b, la, f in per_course if f == flag]))
+        for flag in (0, 1)
+        if any(f == flag for *_, f in per_course)
     }
     events = list(
         AdverseEvent.objects.filter(dose__in=doses.values("pk"))
