@@ -210,6 +210,8 @@ def test_an_outside_clinician_may_not_read_the_shared_journal(signed_in, portal,
 
 
 def test_progress_draws_the_scores_with_a_plain_reading(signed_in, patient, portal, therapist):
+    # The chart is the course's (outcomes.charts): the scores fall inside the course.
+    patient.courses.update(opened_at=timezone.now() - timedelta(days=30))
     score(patient, therapist, "phq9", 18, timezone.now() - timedelta(days=20))
     score(patient, therapist, "phq9", 8, timezone.now() - timedelta(days=1))
     page = signed_in(patient.user).get(reverse("portal:progress")).content.decode()
