@@ -93,7 +93,7 @@ def seed(n: int, *, clinicians, by) -> Truth:
         truth.phases["treatment" if i % 5 else "maintenance"] += 1
         n_doses = 0 if i % 9 == 8 else 1 + i % 6
         clinician = clinicians[(offset + i) % len(clinicians)]
-        slot = (offset + i) // len(clinicians)  # a clinician's appointments never meet
+        slot = (offset + i) // len({c.pk for c in clinicians})  # a clinician's never meet
         drug = "esketamine" if i % 3 == 0 else "ketamine"
         starts = [base + timedelta(days=3 * j, minutes=slot) for j in range(n_doses)]
         baseline, latest = PAIRS[i % len(PAIRS)]
