@@ -32,4 +32,5 @@ def clinic(request):
         "is_clinician": role in CLINICIANS,
         "clinic_time_zone": settings.TIME_ZONE,
         "idle_logoff_seconds": settings.SESSION_COOKIE_AGE,
+        "two_factor_off": not settings.TWO_FACTOR_REQUIRED,
     }
