@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.db import models
+from django.utils import timezone
 
 from accounts.roles import CLINICIANS, STAFF, Role
 
@@ -86,7 +87,7 @@ class BreakGlassAccess(models.Model):
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="break_glass")
     patient_id = models.UUIDField(db_index=True)
     reason = models.TextField()
-    started_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField()
 
     class Meta:

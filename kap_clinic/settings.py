@@ -197,7 +197,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # django-axes checks every sign-in before the password does (lockout, below).
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.ClinicAxesBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 

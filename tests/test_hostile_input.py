@@ -141,6 +141,7 @@ def clinic(screening_policy, appointment_types) -> Clinic:
                 ("policy_pk", "screening.ScreeningPolicy"),
                 ("review_pk", "screening.PolicyReview"),
                 ("message_pk", "notifications.Message"),
+                ("session_pk", "accounts.UserSession"),
             )
         },
     }
