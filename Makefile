@@ -22,7 +22,7 @@ demo: export DJANGO_DEBUG ?= true
 demo: export CLINIC_TWO_FACTOR_REQUIRED ?= false
 demo: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --port $(PORT)
 	$(PY) manage.py serve_demo --port $(PORT)
 
 # pytest exits 5 when it collects no test: that is not a failure of the suite.

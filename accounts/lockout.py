@@ -81,3 +81,31 @@ def locked_out_response(request, original_response=None, credentials=None):
         {"form": form, "locked_minutes": minutes, "next": request.POST.get("next", "")},
         status=429,
     )
+
+
+# --- The same wall for other doors that take a secret: an invitation link (the portal) ---------
+
+
+def _door(request, door: str) -> dict:
+    # One "account" per door and address: five bad links from one address lock that address out
+    # of that door (and count towards the address's limit), never anyone else.
+    return {"username": f"{door}@{client_ip(request) or 'unknown'}"}
+
+
+def door_locked_minutes(request, door: str) -> int | None:
+    """Minutes to wait when this address is locked out of `door`, else None."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    credentials = _door(request, door)
+    AxesProxyHandler.update_request(request)
+    if AxesProxyHandler.is_allowed(request, credentials):
+        return None
+    record(user=None, action=Action.LOCKED_OUT, detail={"path": request.path[:100]})
+    return minutes_to_wait(request, credentials)
+
+
+def door_failed(request, door: str) -> None:
+    """A wrong secret at `door`: counted like a failed sign-in (and audited as one)."""
+    from django.contrib.auth.signals import user_login_failed
+
+    user_login_failed.send(sender=__name__, credentials=_door(request, door), request=request)

@@ -5,7 +5,7 @@ They live in the project package, the top of the house, so the apps below only i
 
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from accounts.decorators import staff_required
 from accounts.models import User
@@ -17,11 +17,12 @@ from notifications.selectors import chart_messages
 from patients import phases, selectors
 from patients.access import Access, allowed_actions, patients_for
 from patients.forms import CareTeamForm, PhaseChangeForm
-from patients.models import Patient, TreatmentCourse
+from patients.models import TreatmentCourse
 from screening import selectors as screening_selectors
 from screening.selectors import latest_screening
 from screening.services import may_preview
 from sessions.booking import selectors as schedule
+from sessions.dosing import selectors as dosing
 from sessions.notes import services as clinical_notes
 from sessions.preparation import services as preparation
 from sessions.stock import selectors as stock
@@ -49,7 +50,14 @@ def home(request):
                 TreatmentCourse.objects.filter(patient__in=mine)
             )
             context["policy_reviews"] = reviews
-            shown = [*shown, *(review.course.patient for review in reviews)]
+            queue = context["review_queue"] = screening_selectors.review_queue(
+                patients_for(user, Access.VIEW_RECORD)
+            )
+            shown = [
+                *shown,
+                *(review.course.patient for review in reviews),
+                *(screening.course.patient for screening in queue),
+            ]
             context["may_preview_policy"] = may_preview(user)
         context["followups"] = followups.for_home(user)
         shown = list(
@@ -66,6 +74,10 @@ def home(request):
         ]
         context["last_seal"] = AuditSeal.objects.order_by("-id").first()
         context["discrepancies"] = stock.open_discrepancies()  # controlled-substance counts
+    if user.role in CLINICIANS or user.role == Role.FRONTDESK:
+        # Doses in progress: names to clinicians who may see them, initials to the front desk.
+        board = context["in_clinic"] = dosing.in_clinic_now(user)
+        shown = [*(shown or []), *(entry.patient for entry in board)]
     today = schedule.today_list(user)  # a clinician's own; the clinic's for the front desk
     if today is not None:
         context["today"] = today
@@ -83,12 +95,8 @@ def _phase_counts() -> list[tuple[str, int]]:
 
 
 def _patient_home(request, context):
-    patient = Patient.objects.filter(user=request.user).first()
-    if patient is not None:
-        course = patient.courses.exclude(phase__in=phases.CLOSED).first()
-        context.update(patient=patient, course=course)
-        record(user=request.user, action=Action.VIEW, patient_id=patient.pk, obj=patient)
-    return render(request, "home/patient.html", context)
+    # The patient's home is the portal (issue 14).
+    return redirect("portal:home")
 
 
 @staff_required
@@ -97,7 +105,15 @@ def chart(request, patient_pk):
     visible = patients_for(request.user, Access.VIEW_DEMOGRAPHICS).filter(pk=patient_pk)
     patient = visible.first()
     if patient is None:
-        record(user=request.user, action=Action.DENIED, patient_id=patient_pk)
+        moved = selectors.moved_to_care_team(request.user, patient_pk)
+        record(
+            user=request.user,
+            action=Action.DENIED,
+            patient_id=patient_pk,
+            detail={"moved_to_care_team": True} if moved else {},
+        )
+        if moved:  # intake's candidate was enrolled: say where the chart went, nothing more
+            return render(request, "patients/moved.html", status=404)
         raise Http404("No such patient")
     actions = allowed_actions(request.user, patient)
     context = {
@@ -109,7 +125,10 @@ def chart(request, patient_pk):
         patient = selectors.chart(patient.pk)
         courses = list(patient.courses.all())
         current = next((c for c in courses if c.is_open), None)
+        course_ids = [c.pk for c in courses]
         context.update(
+            doses=dosing.for_chart(course_ids),  # Administration
+            chart_followups=followups.for_chart(course_ids),  # Integration
             patient=patient,
             courses=courses,
             current_course=current,

@@ -5,6 +5,9 @@ from datetime import date, datetime
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
+from accounts.roles import Role
+from audit.models import Action, AuditEvent
+from patients import phases
 from patients.access import Access, patients_for
 from patients.models import Alert, CareTeamMember, Patient, PhaseChange, TreatmentCourse
 
@@ -87,4 +90,25 @@ def unresolved_alerts_for(user) -> QuerySet[Alert]:
             )
         )
         .order_by("rank", "created_at")
+    )
+
+
+def needs_primary_therapist(patient_id) -> bool:
+    """Enrollment wants a primary therapist on the care team (the preparation guard)."""
+    return not CareTeamMember.objects.filter(patient_id=patient_id, primary=True).exists()
+
+
+def moved_to_care_team(user, patient_pk) -> bool:
+    """An intake coordinator opening a patient they screened who has since been enrolled: the
+    chart is the care team's now. True only when intake handled this patient before (their own
+    audit trail says so), so the answer tells them nothing they did not know."""
+    if user.role != Role.INTAKE:
+        return False
+    enrolled = TreatmentCourse.objects.filter(
+        patient_id=patient_pk, phase__in=sorted(phases.ENROLLED)
+    ).exists()
+    return enrolled and (
+        AuditEvent.objects.filter(user=user, patient_id=patient_pk)
+        .exclude(action=Action.DENIED)
+        .exists()
     )

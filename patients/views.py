@@ -8,7 +8,7 @@ from accounts.decorators import role_required, staff_required
 from accounts.roles import CLINICIANS
 from audit.models import Action
 from audit.services import record
-from patients import break_glass, selectors, services
+from patients import break_glass, phases, selectors, services
 from patients.access import Access, may, patients_for, require
 from patients.errors import PatientsError
 from patients.forms import (
@@ -116,9 +116,11 @@ def course_phase(request, patient_pk, course_pk):
             messages.success(request, "Course phase changed.")
             return redirect("chart", patient_pk=course.patient_id)
     status = 400 if form.is_bound and form.errors else 200
-    return render(
-        request, "patients/phase_change.html", {"form": form, "course": course}, status=status
-    )
+    context = {"form": form, "course": course}
+    if status == 400 and form.cleaned_data.get("to_phase") == phases.PREPARATION:
+        # The refusal links to the care-team form when that is what it waits for.
+        context["needs_primary"] = selectors.needs_primary_therapist(course.patient_id)
+    return render(request, "patients/phase_change.html", context, status=status)
 
 
 @staff_required

@@ -6,29 +6,18 @@ from screening import instruments
 from screening.facts import SUBSTANCE_USE, YES_NO_FACTS
 from screening.models import Screening
 from screening.selectors import QUEUE_ORDER
+from screening.wording import FACT_LABELS
+from screening.wording import SUBSTANCE_USE_LABELS as SUBSTANCE_LABELS
 
 UNKNOWN_NO_YES = [("", "Unknown"), ("no", "No"), ("yes", "Yes")]
+# The form asks the questions in full where the chart's short label would be ambiguous.
 HISTORY_LABELS = {
+    **FACT_LABELS,
     "psychosis_history": "History of a primary psychotic disorder or psychotic episode",
-    "family_psychosis_history": "First-degree relative with a psychotic disorder",
-    "bipolar_disorder": "Bipolar disorder",
-    "current_mania": "Current manic or mixed episode",
     "pregnant": "Currently pregnant (answer No where it cannot apply)",
     "breastfeeding": "Currently breastfeeding",
     "ketamine_allergy": "Known hypersensitivity to ketamine or esketamine",
     "vascular_disease": "Aneurysmal vascular disease, AVM or intracerebral haemorrhage",
-    "cardiac_condition": "Arrhythmia, angina, coronary disease or heart failure",
-    "raised_icp_or_glaucoma": "Raised intracranial pressure or uncontrolled glaucoma",
-    "severe_liver_disease": "Severe liver disease",
-    "interstitial_cystitis": "Interstitial cystitis or ketamine-related bladder problems",
-    "uncontrolled_hyperthyroidism": "Uncontrolled hyperthyroidism",
-    "respiratory_disease": "Sleep apnoea or significant respiratory disease",
-}
-SUBSTANCE_LABELS = {
-    "none": "None",
-    "remission_12m_plus": "In remission for 12 months or more",
-    "remission_under_12m": "In remission for under 12 months",
-    "active": "Active substance use disorder",
 }
 
 

@@ -59,6 +59,41 @@ def intake_queue(patients) -> list:
     )
 
 
+REVIEW_QUEUE_SIZE = 50
+
+
+def review_queue(patients) -> list[Screening]:
+    """The prescriber's review queue: screenings of `patients` (an access-filtered queryset)
+    awaiting a prescriber's review, oldest decision first, each with `decision_id` (its latest
+    decision) and `pending` (that decision's review items still to clear): two queries."""
+    latest = ScreeningDecision.objects.filter(screening=OuterRef("pk")).order_by(
+        "-decided_at", "-id"
+    )
+    screenings = list(
+        Screening.objects.filter(
+            status=Screening.Status.AWAITING_REVIEW,
+            course__phase=phases.SCREENING,
+            course__patient__in=patients,
+        )
+        .select_related("course__patient")
+        .annotate(
+            decision_id=Subquery(latest.values("id")[:1]),
+            decided_at=Subquery(latest.values("decided_at")[:1]),
+        )
+        .order_by("decided_at", "id")[:REVIEW_QUEUE_SIZE]
+    )
+    pending: dict[int, list[ReviewItem]] = {}
+    items = ReviewItem.objects.filter(
+        decision_id__in=[s.decision_id for s in screenings], status=ReviewItem.Status.PENDING
+    ).order_by("id")
+    for item in items:
+        item.title = rules.title(item.code)
+        pending.setdefault(item.decision_id, []).append(item)
+    for screening in screenings:
+        screening.pending = pending.get(screening.decision_id, [])
+    return screenings
+
+
 def screening_page(screening_pk):
     """A screening with its readings, questionnaires and decisions (newest first, with their
     review items), in a fixed number of queries."""

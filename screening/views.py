@@ -12,16 +12,17 @@ from audit.models import Action
 from audit.services import record
 from kap_clinic.pdf import pdf_response, render_pdf
 from patients import phases
+from patients import selectors as patient_selectors
 from patients.access import Access, may, patients_for, require
 from patients.errors import PatientsError
 from patients.models import TreatmentCourse
 from patients.services import course_change_phase
-from screening import instruments, intake, rules, selectors
+from screening import instruments, intake, rules, selectors, wording
+from screening.answering import answer, tell_staff
 from screening.errors import ScreeningError
 from screening.forms import (
     BloodPressureForm,
     HistoryForm,
-    InstrumentForm,
     QueueFilterForm,
     ReviewForm,
 )
@@ -177,36 +178,18 @@ def questionnaire(request, screening_pk, code):
     current = screening.administrations.filter(
         instrument=code, status=InstrumentAdministration.Status.IN_PROGRESS
     ).first()
-    form = InstrumentForm(
-        request.POST or None,
-        code=code,
-        initial=InstrumentForm.initial_from(code, current.answers if current else None),
-    )
-    status = 200
     if request.method == "POST":
         require(request.user, Access.CHANGE_RECORD, screening.course.patient, screening)
-        if form.is_valid():
-            complete = "complete" in request.POST
-            try:
-                administration, flags = intake.instrument_save(
-                    by=request.user,
-                    screening=screening,
-                    code=code,
-                    answers=form.answers(),
-                    complete=complete,
-                )
-            except ScreeningError as error:
-                form.add_engine_error(error.field, error.message)
-            else:
-                if any(flag.level == "crisis" for flag in flags):
-                    messages.error(request, "High risk: follow the crisis protocol now.")
-                elif flags:
-                    messages.warning(request, "Safety alert raised for the care team.")
-                else:
-                    messages.success(
-                        request, "Questionnaire completed." if complete else "Progress saved."
-                    )
-                return redirect("screening", screening_pk=screening.pk)
+
+    def save(**answers):
+        return intake.instrument_save(by=request.user, screening=screening, code=code, **answers)
+
+    form, saved = answer(request, code, current, save, ScreeningError)
+    status = 200
+    if saved:
+        tell_staff(request, saved[1])
+        return redirect("screening", screening_pk=screening.pk)
+    if request.method == "POST":
         status = 400
     else:
         record(
@@ -250,9 +233,13 @@ def _decision_context(decision: ScreeningDecision) -> dict:
         "decision": decision,
         "screening": decision.screening,
         "patient": decision.screening.course.patient,
+        "facts": wording.fact_lines(decision.facts or {}),
+        "scores": wording.score_lines(decision.scores or {}),
+        "missing": wording.missing_text(decision.missing or ()),
         "reasons": [
             {
                 **reason,
+                "title": wording.rule_title(reason["code"]),
                 "rule": rules.RULES_BY_CODE.get(reason["code"]),
                 "review": items.get(reason["code"]),
             }
@@ -282,6 +269,8 @@ def decision_detail(request, decision_pk, review_form=None, enroll_error=None, s
         and decision.screening.status == Screening.Status.ELIGIBLE,
         enroll_error=enroll_error,
     )
+    if context["can_enroll"]:
+        context["needs_primary"] = patient_selectors.needs_primary_therapist(course.patient_id)
     return render(request, "screening/decision.html", context, status=status)
 
 

@@ -11,9 +11,17 @@ proposes, so the seed obeys the same hours and clash rules as a person would.
 through the services, except the past preparation appointments of patients already in treatment:
 the booking service refuses the past, so that history is written directly, as an import of past
 records would be.
+
+`seed_doses` (after the stock exists) gives a few patients in treatment a dose in the past days
+and one a dose in progress now, every step through the dosing services on a `DemoClock`: while
+it runs, `django.utils.timezone.now` reads the clock, so each service checks and stamps its
+write at the moment the history happened (a dose is only started on its appointment's day, a
+reading never dated in the future). Idempotent: nothing once any dose was started.
 """
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from unittest import mock
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,12 +32,17 @@ from sessions.booking import rules as scheduling
 from sessions.booking import selectors
 from sessions.booking.services import appointment_book
 from sessions.consent import services as consent
+from sessions.dosing import administration, monitoring
+from sessions.dosing import services as dosing
 from sessions.models import (
     Appointment,
     AppointmentType,
+    ChecklistItem,
     ClinicClosedDay,
     ClinicianHours,
     ConsentSignature,
+    Dose,
+    Lot,
     Room,
 )
 from sessions.notes import services as notes
@@ -234,7 +247,9 @@ def _prepare(index, appointment, clinician, *, complete: bool):
         intentions=intentions,
         expectations="Explained dissociation, nausea and the first hour's rise in blood pressure.",
         fasting_instructions_given=True,
-        medication_adjustments="None needed." if index % 2 else "Hold lamotrigine on dose days.",
+        medication_adjustments="No change needed."
+        if index % 2
+        else "Hold lamotrigine on dose days.",
         escort_name=escort_name if complete or index % 2 else "",
         escort_relationship=relationship if complete or index % 2 else "",
         escort_phone=phone if complete or index % 2 else "",
@@ -329,3 +344,248 @@ def _sign(patient, version, clinician):
         understood=True,
         ip="127.0.0.1",
     )
+
+
+# --- Doses: history through the services, on a clock ------------------------------------------
+
+
+class DemoClock:
+    """While entered, `django.utils.timezone.now()` answers `clock.at` (and so does every
+    `localdate()`, `auto_now` field and service check that reads it). Demo seeding only."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __enter__(self):
+        self._patch = mock.patch("django.utils.timezone.now", lambda: self.at)
+        self._patch.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._patch.stop()
+
+    def wait(self, minutes: int) -> datetime:
+        self.at += timedelta(minutes=minutes)
+        return self.at
+
+
+WEIGHT_KG = Decimal("70")
+DOSE_MG = Decimal("35")  # 0.5 mg/kg IM
+# (minutes after the start, moment, systolic, diastolic, heart rate, SpO2, respiratory rate)
+READINGS = [
+    (15, "during", 134, 84, 80, 97, 14),
+    (40, "peak", 142, 88, 84, 97, 14),
+    (75, "during", 132, 82, 76, 98, 14),
+    (120, "discharge", 128, 80, 72, 98, 14),
+]
+
+
+def _working_day(clinician, before: date, weekdays=range(5)) -> date:
+    """The latest day on or before `before` that `clinician` works (and, from `weekdays`)."""
+    worked = set(
+        ClinicianHours.objects.filter(clinician=clinician).values_list("weekday", flat=True)
+    )
+    closed = set(ClinicClosedDay.objects.values_list("day", flat=True))
+    day = before
+    while day.weekday() not in worked & set(weekdays) or day in closed:
+        day -= timedelta(days=1)
+    return day
+
+
+def _prepare_dose(clock, *, appointment, therapist, prescriber, index) -> Dose:
+    """Before the start: today's questionnaires, the checklist, the order, a pre-dose reading."""
+    patient = appointment.patient
+    for code, answers in (("phq9", PHQ9_ANSWERS[index % 2]), ("cssrs", CSSRS_NONE)):
+        questionnaires.questionnaire_save(
+            by=therapist, patient=patient, code=code, answers=answers, complete=True
+        )
+    dose = dosing.dose_prepare(by=therapist, appointment=appointment)
+    for item in ChecklistItem.Item.values:
+        dosing.checklist_check(by=therapist, dose=dose, item=item)
+    dosing.dose_order(
+        by=prescriber,
+        dose=dose,
+        drug=Dose.Drug.KETAMINE,
+        route=Dose.Route.IM,
+        dose_mg=DOSE_MG,
+        weight_kg=WEIGHT_KG,
+        order_text="Ketamine 0.5 mg/kg IM (35 mg at 70 kg).",
+    )
+    clock.wait(5)
+    monitoring.vitals_record(
+        by=therapist,
+        dose=dose,
+        moment="pre_dose",
+        systolic=124 + index,
+        diastolic=78,
+        heart_rate=72,
+        spo2=98,
+        respiratory_rate=14,
+    )
+    return dose
+
+
+def _start(clock, dose, *, by, lot) -> Dose:
+    """Two minutes after the appointment's start: the dose starts and its Schedule III lines
+    draw from the lot."""
+    clock.at = dose.appointment.start + timedelta(minutes=2)
+    dose = dosing.dose_start(by=by, dose=dose)
+    return administration.administration_record(
+        by=by, dose=dose, lot=lot, quantity_drawn_mg=DOSE_MG, quantity_given_mg=DOSE_MG
+    )
+
+
+def _monitor(clock, dose, *, by, started: datetime, until: datetime, nausea: bool) -> None:
+    """The readings of the session up to `until` (never in the future), at their minutes."""
+    for minutes, moment, systolic, diastolic, heart, spo2, resp in READINGS:
+        at = started + timedelta(minutes=minutes)
+        if at > until:
+            return
+        clock.at = at
+        monitoring.vitals_record(
+            by=by,
+            dose=dose,
+            moment=moment,
+            systolic=systolic,
+            diastolic=diastolic,
+            heart_rate=heart,
+            spo2=spo2,
+            respiratory_rate=resp,
+        )
+        if nausea and moment == "peak":
+            monitoring.adverse_event_record(
+                by=by,
+                dose=dose,
+                kind="nausea",
+                severity="mild",
+                action_taken="observed",
+                notes="Settled within 20 minutes without treatment.",
+            )
+
+
+def give_dose(*, desk, patient, day: date, therapist, prescriber, room, lot, index: int) -> Dose:
+    """A dose given and discharged on `day`, booked at the first free time from 08:00 that
+    day, through the booking and dosing services."""
+    zone = selectors.clinic_zone()
+    with DemoClock(scheduling.local_instant(day, time(7, 30), zone)) as clock:
+        appointment = _book_first_free(
+            desk=desk,
+            patient=patient,
+            code=AppointmentType.Code.DOSING,
+            clinician=therapist,
+            room=room,
+            from_day=day,
+            staff=[prescriber],
+        )
+        if appointment is None or timezone.localtime(appointment.start, zone).date() != day:
+            return None  # that day was full: no history for this patient
+        clock.at = appointment.start - timedelta(minutes=20)
+        dose = _prepare_dose(
+            clock, appointment=appointment, therapist=therapist, prescriber=prescriber, index=index
+        )
+        dose = _start(clock, dose, by=prescriber, lot=lot)
+        dosing.dose_update_notes(
+            by=therapist, dose=dose, dissociation=4 + index % 3, setting_notes="Eye shades, music."
+        )
+        _monitor(
+            clock,
+            dose,
+            by=therapist,
+            started=dose.started_at,
+            until=clock.at + timedelta(hours=3),
+            nausea=index % 2 == 1,
+        )
+        clock.at = dose.started_at + timedelta(minutes=125)
+        return dosing.dose_discharge(
+            by=therapist,
+            dose=dose,
+            alert_and_oriented=True,
+            walking_steadily=True,
+            escort_present=True,
+            no_driving_acknowledged=True,
+        )
+
+
+def start_dose_now(*, patient, therapist, prescriber, room, lot, index: int) -> Dose | None:
+    """A dose in progress now, started about 50 minutes ago (today): "In clinic now". Its
+    appointment is written directly, at whatever hour the demo is seeded (the booking service
+    refuses the past and the hours may be over), then everything else goes through the
+    services. The prescriber attends it (the therapist assists): nothing else seeded books
+    the prescriber, so it clashes with no appointment booked today."""
+    now = timezone.now()
+    midnight = selectors.day_bounds(selectors.local_today())[0]
+    start = max(now - timedelta(minutes=50), midnight + timedelta(minutes=20))
+    if start > now:
+        return None  # just after midnight: nothing can have started today yet
+    type_ = AppointmentType.objects.get(code=AppointmentType.Code.DOSING)
+    appointment = Appointment.objects.create(
+        patient=patient,
+        course=patient.courses.exclude(phase__in=sorted(phases.CLOSED)).get(),
+        type=type_,
+        clinician=prescriber,
+        room=room,
+        start=start,
+        end=start + timedelta(minutes=type_.default_minutes),
+        created_by=prescriber,
+    )
+    appointment.staff.add(therapist)
+    with DemoClock(start - timedelta(minutes=20)) as clock:
+        dose = _prepare_dose(
+            clock, appointment=appointment, therapist=therapist, prescriber=prescriber, index=index
+        )
+        dose = _start(clock, dose, by=prescriber, lot=lot)
+        _monitor(clock, dose, by=therapist, started=dose.started_at, until=now, nausea=False)
+    return dose
+
+
+# Days before today of each history dose, for the first patients in treatment; the next one is
+# dosing now.
+HISTORY_DAYS_AGO = [6, 2, 1]
+
+
+def seed_doses(users) -> tuple[list[Dose], Dose | None]:
+    """Finished doses in the past days and one in progress now; returns (finished, in progress).
+    Nothing (([], None)) once any dose was started."""
+    if Dose.objects.exclude(status=Dose.Status.BOOKED).exists():
+        return [], None
+    lot = Lot.objects.filter(number="K2231").first()
+    if lot is None:
+        return [], None
+    prescriber = users["prescriber"]
+    rooms = {room.name: room for room in Room.objects.filter(name__in=DOSING_ROOMS)}
+    patients = list(
+        Patient.objects.filter(courses__phase=phases.TREATMENT)
+        .prefetch_related("care_team__clinician")
+        .order_by("created_at")[: len(HISTORY_DAYS_AGO) + 1]
+    )
+    finished, today = [], selectors.local_today()
+    for index, patient in enumerate(patients):
+        primary = next((m.clinician for m in patient.care_team.all() if m.primary), None)
+        if primary is None:
+            continue
+        room = rooms[DOSING_ROOMS[index % 2]]
+        if index == len(HISTORY_DAYS_AGO):
+            return finished, start_dose_now(
+                patient=patient,
+                therapist=primary,
+                prescriber=prescriber,
+                room=room,
+                lot=lot,
+                index=index,
+            )
+        # The oldest on a Monday to Wednesday, so its follow-up days 1-3 are working days.
+        weekdays = range(3) if index == 0 else range(5)
+        day = _working_day(primary, today - timedelta(days=HISTORY_DAYS_AGO[index]), weekdays)
+        given = give_dose(
+            desk=users["frontdesk"],
+            patient=patient,
+            day=day,
+            therapist=primary,
+            prescriber=prescriber,
+            room=room,
+            lot=lot,
+            index=index,
+        )
+        if given is not None:
+            finished.append(given)
+    return finished, None

@@ -172,6 +172,19 @@ def for_home(user) -> list[FollowUp]:
     return listed
 
 
+def for_chart(course_ids) -> list[FollowUp]:
+    """The follow-ups of these courses (a patient's), the latest dose's first, each with its
+    appointment, note and `is_overdue`: one query."""
+    followups = FollowUp.objects.filter(course_id__in=list(course_ids)).select_related(
+        "therapist", "appointment__room", "appointment__clinician", "note"
+    )
+    now = timezone.now()
+    listed = list(followups.order_by("-dose_at", "-id"))
+    for followup in listed:
+        followup.is_overdue = followup.is_open and rules.overdue(followup.closes_at, now)
+    return listed
+
+
 def followup_page(pk) -> FollowUp:
     followup = _with_everything(FollowUp.objects.all()).select_related("course").get(pk=pk)
     followup.is_overdue = followup.is_open and rules.overdue(followup.closes_at, timezone.now())
@@ -227,11 +240,17 @@ def series(course: TreatmentCourse) -> Series:
         preparation=base.preparation,
         maintenance_since=change.at if change else None,
     )
+    number = 0
     for entry in base.doses:
         dose = doses.get(entry.appointment.pk)
+        # A dose given counts (and is done) whatever its appointment was marked afterwards; an
+        # appointment without a given dose counts unless it was cancelled or missed.
+        given = dose is not None and dose.status != Dose.Status.BOOKED
+        counted = given or entry.appointment.status not in INACTIVE
+        number += counted
         item = SeriesDose(
             appointment=entry.appointment,
-            number=entry.number,
+            number=number if counted else None,
             dose=dose,
             followup=followups.get(dose.pk) if dose else None,
         )
@@ -243,10 +262,8 @@ def series(course: TreatmentCourse) -> Series:
             Dose.Status.ENDED_EARLY,
         ):
             view.awaiting_integration += 1
-        if entry.number is not None:
-            given = dose is not None and dose.status != Dose.Status.BOOKED
-            if given or entry.appointment.status == Appointment.Status.COMPLETED:
-                view.done += 1
-            else:
-                view.planned += 1
+        if given or entry.appointment.status == Appointment.Status.COMPLETED:
+            view.done += 1
+        elif counted:
+            view.planned += 1
     return view

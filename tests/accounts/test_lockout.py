@@ -80,3 +80,19 @@ def test_failures_never_record_the_name_typed(client, therapist):
     attempt(client, "theo")
     event = AuditEvent.objects.get(action="sign_in_failed")
     assert "theo" not in str(event.detail) and event.ip == "10.0.0.7"
+
+
+def test_guessing_invitation_links_locks_the_address_out(client):
+    for n in range(4):
+        response = client.get(f"/welcome/guess-{n}/", REMOTE_ADDR="10.4.4.4")
+        assert response.status_code == 404
+    assert client.get("/welcome/guess-5/", REMOTE_ADDR="10.4.4.4").status_code == 429
+    locked = client.get("/welcome/guess-6/", REMOTE_ADDR="10.4.4.4")
+    assert (
+        locked.status_code == 429
+        and b"Too many attempts, try again in 15 minutes" in locked.content
+    )
+    assert client.get("/welcome/guess-7/", REMOTE_ADDR="10.4.4.5").status_code == 404
+    assert AuditEvent.objects.filter(
+        action="sign_in_failed", detail__path="/welcome/guess-0/"
+    ).exists()

@@ -76,13 +76,13 @@ def test_the_admin_site_is_behind_the_second_factor(client, clinic_admin):
 
 def test_a_patient_without_a_device_is_not_asked(client, patient):
     client.force_login(patient.user)
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("portal:home")).status_code == 200
 
 
 def test_a_patient_who_opted_in_is_asked(client, patient):
     enrolled(patient.user)
     client.force_login(patient.user)
-    assert client.get(reverse("home")).url.startswith(reverse("two_factor_verify"))
+    assert client.get(reverse("portal:home")).url.startswith(reverse("two_factor_verify"))
 
 
 def test_sign_out_is_reachable_before_the_code(client, therapist):

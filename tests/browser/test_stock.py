@@ -124,7 +124,7 @@ def test_receive_dose_twice_count_short_and_resolve(
     assert Discrepancy.objects.get().movement.change_mg == -1
     assert selectors.lot_balance(lot) == 414
     page.goto(f"{live_server.url}/")
-    expect(page.get_by_test_id("open-discrepancies")).to_contain_text("None")
+    expect(page.get_by_test_id("open-discrepancies")).to_contain_text("No open discrepancy")
 
     page.goto(f"{live_server.url}/stock/inventory/?on={timezone.localdate()}")
     expect(page.get_by_test_id("inventory")).to_contain_text("K-5150")

@@ -86,9 +86,10 @@ def test_the_chart_costs_a_fixed_number_of_queries(
     client.get(reverse("chart", args=[patient.pk]))  # warm the session
     # session, user, patient, access, chart (patient, courses, timeline, team, alerts), screening,
     # the clinicians for the care-team form, the preparation section (consent 3, preparation
-    # appointments and records 2, latest questionnaires 1), the progress notes, the messages
+    # appointments and records 2, latest questionnaires 1), the progress notes, the doses and
+    # the follow-ups (the doses' adverse events only when there are doses), the messages
     # (messages, contact preference, pause: 3), audit insert, session update in a savepoint
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(27):
         response = client.get(reverse("chart", args=[patient.pk]))
     assert response.status_code == 200
 

@@ -4,19 +4,31 @@ Idempotent: users and patients that exist already are left as they are, so `make
 it every time. Every clinical write goes through the services, as a person's would.
 """
 
+import os
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import Role
+from integration.followups import dispatch
+from integration.followups import notes as integration_notes
+from integration.models import FollowUp
 from patients import phases
 from patients.models import Alert, Patient
 from patients.services import alert_raise, care_team_add, course_change_phase, patient_register
+from portal.demo import seed_portal
 from screening.demo import screen_candidate
-from sessions.demo import enter_treatment_as_history, seed_records, seed_schedule
+from sessions.demo import (
+    DemoClock,
+    enter_treatment_as_history,
+    seed_doses,
+    seed_records,
+    seed_schedule,
+)
 from sessions.stock.demo import seed_stock
 
 DEMO_PASSWORD = "Ketamine-Demo-2026"
@@ -114,10 +126,26 @@ REASONS = {
 }
 
 
+def _port_from_environment() -> int:
+    """`PORT=8080 make demo`: make exports PORT to the seed as to the server."""
+    value = os.environ.get("PORT", "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) < 65536 else 8000
+
+
 class Command(BaseCommand):
     help = "Create the demo clinic's users and patients (idempotent)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=None,
+            help="The port serve_demo will listen on, for the sign-in address printed "
+            "(default: $PORT, else 8000).",
+        )
+
+    def handle(self, *args, port=None, **options):
+        port = port or _port_from_environment()
         with transaction.atomic():
             users = {
                 username: self._user(username, first, last, role, extra)
@@ -128,10 +156,45 @@ class Command(BaseCommand):
             seed_schedule(users)  # rooms, hours and the coming week's appointments
             seed_records(users)  # consent, preparation and questionnaires: ready to dose
             seed_stock(users, witness_password=DEMO_PASSWORD)  # lots for the doses to draw from
+            finished, _ = seed_doses(users)  # doses of the past days, and one in progress now
+            self._followups(finished)
+            seed_portal(users)  # the journal prompt library and the demo patient's portal
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready ({created} patients created)."))
-        self.stdout.write(f"Sign in at http://127.0.0.1:8000/ with password {DEMO_PASSWORD!r} as:")
+        self.stdout.write(
+            f"Sign in at http://127.0.0.1:{port}/ with password {DEMO_PASSWORD!r} as:"
+        )
         for username, *_ in [*STAFF, PATIENT_USER]:
             self.stdout.write(f"  {username:<11} ({users[username].get_role_display()})")
+
+    def _followups(self, doses) -> None:
+        """Each finished dose's follow-up, through integration's own services: the oldest
+        booked in its window and integrated (its note signed) as history on the demo clock;
+        the others opened and booked now, by the dispatcher, in what is left of their window."""
+        now = timezone.now()
+        for number, dose in enumerate(sorted(doses, key=lambda d: d.started_at)):
+            if number > 0:
+                followup = dispatch.followup_open(dose_id=dose.pk)
+                dispatch.followup_dispatch_one(followup_id=followup.pk)
+                continue
+            with DemoClock(dose.ended_at + timedelta(minutes=1)) as clock:
+                followup = dispatch.followup_open(dose_id=dose.pk)
+                dispatch.followup_dispatch_one(followup_id=followup.pk)
+                followup = FollowUp.objects.select_related("appointment").get(pk=followup.pk)
+                if followup.appointment is None or followup.appointment.end > now:
+                    continue  # no slot in its window (or not held yet): left in the work queue
+                clock.at = followup.appointment.start + timedelta(minutes=45)
+                integration_notes.note_sign(
+                    by=followup.therapist,
+                    followup=followup,
+                    how_it_went="Calm dose; a sense of distance from the week's worries.",
+                    themes="Letting go of control; kinder to self.",
+                    body_emotions="Warmth in the chest; tearful, then relief.",
+                    carry_forward="Stay with the breath when the fear comes.",
+                    homework="Ten minutes' journaling each evening.",
+                    journal_prompts="Body: Where did you feel ease this week?\n"
+                    "Intentions: What do you want to bring to the next dose?",
+                    risk="none",
+                )
 
     def _user(self, username, first, last, role, extra) -> User:
         user, created = User.objects.get_or_create(
