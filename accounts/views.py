@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts import services
 from accounts.forms import CodeForm, EnrolForm
@@ -93,6 +93,7 @@ def two_factor_enrol(request):
     return render(request, "accounts/two_factor_enrol.html", context)
 
 
+@require_GET
 def security(request):
     """The user's sign-in: two-step status, backup codes left, and their active sessions."""
     context = {

@@ -70,7 +70,7 @@ def _alert(grant, user, patient) -> None:
                 kind=Alert.Kind.CLINICAL,
                 severity=Alert.Severity.WARNING,
                 message=f"Emergency access to this chart was opened by {who} "
-                f"until {timezone.localtime(grant.ends_at):%H:%M}, with a reason.",
+                f"until {timezone.localtime(grant.ends_at):%-I:%M %p}, with a reason.",
                 by=user,
             )
     admins = list(User.objects.filter(role=Role.ADMIN, is_active=True))
