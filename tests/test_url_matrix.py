@@ -78,8 +78,7 @@ def _filling(route, clinic) -> dict:  # noqa: F811
     found = fillings(route, clinic, "therapist")
     if found:
         return found[0]
-    values = {"object_id": 999_999, "app_label": "patients", "id": 999_999}
-    return {p: values[p] for p in route.params}
+    return {p: "patients" if p == "app_label" else 999_999 for p in route.params}
 
 
 def _read_table() -> dict[tuple[str, str], list[str]]:
