@@ -18,6 +18,8 @@ install: $(VENV)/.installed
 
 # The demo runs in debug mode on plain http, on the SQLite file unless DATABASE_URL says otherwise.
 demo: export DJANGO_DEBUG ?= true
+# The demo's users sign in with a password alone; pages say "demo — two-factor off".
+demo: export CLINIC_TWO_FACTOR_REQUIRED ?= false
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --port $(PORT)

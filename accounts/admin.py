@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
 from accounts.models import User
@@ -17,3 +17,17 @@ class ClinicUserAdmin(UserAdmin):
     add_fieldsets = ((None, {"fields": ("username", "role", "password1", "password2")}),)
     readonly_fields = ("last_login", "date_joined")
     search_fields = ("username", "first_name", "last_name", "email")
+    actions = ["reset_two_factor"]
+
+    @admin.action(
+        description="Reset two-step sign-in (lost phone): set it up again at next sign-in"
+    )
+    def reset_two_factor(self, request, queryset):
+        from accounts.services import two_factor_reset
+
+        for user in queryset:
+            two_factor_reset(user=user, by=request.user)
+        messages.success(
+            request,
+            f"Two-step sign-in reset for {len(queryset)} user(s); their sessions have ended.",
+        )

@@ -11,3 +11,7 @@ class AccountsConfig(AppConfig):
         from accounts.roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")
+
+        from accounts import checks, signals  # noqa: F401  (checks register on import)
+
+        signals.connect()

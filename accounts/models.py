@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.db import models
+from django.utils import timezone
 
 from accounts.roles import CLINICIANS, STAFF, Role
 
@@ -53,3 +54,53 @@ class User(AbstractUser):
             # The role's group is the user's only group, whatever path saved the user.
             group, _ = Group.objects.get_or_create(name=self.role)
             self.groups.set([group])
+
+
+class UserSession(models.Model):
+    """One signed-in browser of a user, so they can see their sessions and end any of them.
+
+    Django's session row holds the sign-in; this row says where it came from. It is written at
+    sign-in and its `last_seen` refreshed at most once a minute (accounts.middleware).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    device = models.CharField(max_length=200, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_seen"]
+
+    def __str__(self):
+        return f"session of user {self.user_id} since {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class BreakGlassAccess(models.Model):
+    """A clinician outside a patient's care team opening the chart in an emergency, with a reason.
+
+    Read by the one access policy (`patients.access`) while `ends_at` is ahead. `patient_id` is a
+    plain column, as in the audit log: accounts sits below `patients`.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="break_glass")
+    patient_id = models.UUIDField(db_index=True)
+    reason = models.TextField()
+    started_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(reason=""), name="break_glass_reason_required"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("started_at")),
+                name="break_glass_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"emergency access by user {self.user_id} until {self.ends_at:%Y-%m-%d %H:%M}"

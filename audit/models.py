@@ -11,6 +11,14 @@ class Action(models.TextChoices):
     PRINT = "print", "Printed"
     EXPORT = "export", "Exported"
     DENIED = "denied", "Refused access"
+    # Account security (accounts/): sign-ins, the second factor, sessions, emergency access.
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    LOCKED_OUT = "locked_out", "Locked out"
+    SIGN_OUT = "sign_out", "Signed out"
+    TWO_FACTOR = "two_factor", "Two-step sign-in"
+    SESSION_ENDED = "session_ended", "Session ended"
+    BREAK_GLASS = "break_glass", "Emergency access"
 
 
 class AuditEvent(models.Model):

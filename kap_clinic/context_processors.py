@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from accounts.roles import CLINICIANS, Role
+from patients import break_glass
 
 # What each role's navigation shows: only what the role may use.
 _NAV = {
@@ -42,4 +43,6 @@ def clinic(request):
         "is_clinician": role in CLINICIANS,
         "clinic_time_zone": settings.TIME_ZONE,
         "idle_logoff_seconds": settings.SESSION_COOKIE_AGE,
+        "two_factor_off": not settings.TWO_FACTOR_REQUIRED,
+        "break_glass_until": break_glass.banner_until(request) if role in CLINICIANS else None,
     }

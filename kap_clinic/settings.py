@@ -6,6 +6,7 @@ README.md ("Configuration") lists every variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -120,6 +121,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "accounts",
     "audit",
     "patients",
@@ -143,6 +148,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "audit.context.AuditContextMiddleware",
+    # Account security (docs/architecture.md, "Account security"): the second factor, the
+    # user's list of sessions, and django-axes' lockout last, so its refusals are audited.
+    "accounts.middleware.TwoFactorMiddleware",
+    "accounts.middleware.SessionRecordMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -189,6 +199,47 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes checks every sign-in before the password does (lockout, below).
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.ClinicAxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- Account security (docs/architecture.md, "Account security").
+# Two-factor sign-in for every staff role and the admin site. Off only for `make demo`: pages
+# then carry a "demo — two-factor off" banner and `check --deploy` warns when debug is off too.
+TWO_FACTOR_REQUIRED = env_bool("CLINIC_TWO_FACTOR_REQUIRED", True)
+# A browser that passed the second factor is trusted until the clinic's working day ends (local
+# time, HH:MM); after that hour, until midnight. An idle sign-out then asks only for the password.
+CLINIC_WORKDAY_ENDS = env_str("CLINIC_WORKDAY_ENDS", "20:00")
+try:
+    _hour, _minute = (int(part) for part in CLINIC_WORKDAY_ENDS.split(":"))
+    if not (0 <= _hour < 24 and 0 <= _minute < 60):
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured(
+        f"CLINIC_WORKDAY_ENDS must be a time of day such as 20:00, not {CLINIC_WORKDAY_ENDS!r}"
+    ) from None
+OTP_TOTP_ISSUER = "KAP Clinic"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Lockout (django-axes): after 5 failed sign-ins for one account a cool-off; one address (IP)
+# is cut off after its own limit of failures across accounts.
+AXES_FAILURE_LIMIT = env_int("CLINIC_LOCKOUT_FAILURES", 5, minimum=1)
+CLINIC_LOCKOUT_IP_FAILURES = env_int("CLINIC_LOCKOUT_IP_FAILURES", 30, minimum=1)
+AXES_COOLOFF_MINUTES = env_int("CLINIC_LOCKOUT_MINUTES", 15, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for "ip_address" among the parameters above; that would give an address the
+# account's limit of 5. The clinic's handler adds its own per-address limit instead.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_HANDLER = "accounts.lockout.ClinicAxesHandler"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.locked_out_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -314,5 +365,7 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # django-axes narrates every sign-in at INFO; failures and lockouts are in the audit log.
+        "axes": {"level": "ERROR"},
     },
 }

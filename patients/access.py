@@ -13,13 +13,19 @@ disagree.
 - front desk: demographics of every patient (to register, call and book), no clinical record;
 - admin: demographics of every patient, no clinical record;
 - patient: their own record and demographics, read only (the portal).
+
+Emergency access ("break-glass", `patients.break_glass`): a clinician outside the care team who
+typed a reason reads that patient's demographics and record for 4 hours. It is one more term of
+the same filter, so lists, charts and every page agree on it; it never grants writes or alerts.
 """
 
 from enum import StrEnum
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
+from accounts.models import BreakGlassAccess
 from accounts.roles import CLINICIANS, Role
 from audit.models import Action
 from audit.services import record
@@ -45,6 +51,13 @@ def _on_care_team(user) -> Q:
     return Q(Exists(CareTeamMember.objects.filter(patient=OuterRef("pk"), clinician=user)))
 
 
+def _break_glass(user) -> Q:
+    grants = BreakGlassAccess.objects.filter(
+        user=user, patient_id=OuterRef("pk"), ends_at__gt=timezone.now()
+    )
+    return Q(Exists(grants))
+
+
 def _candidates() -> Q:
     # "No open course" would take in former patients too: only "no course ever" does not.
     courses = TreatmentCourse.objects.filter(patient=OuterRef("pk"))
@@ -56,10 +69,13 @@ def _scope(user, action: Access) -> Q | None:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return _NONE
     role = user.role
-    if role == Role.PRESCRIBER:
-        return _on_care_team(user) | _candidates()
     if role in CLINICIANS:
-        return _on_care_team(user)
+        scope = _on_care_team(user)
+        if role == Role.PRESCRIBER:
+            scope |= _candidates()
+        if action in (Access.VIEW_DEMOGRAPHICS, Access.VIEW_RECORD):
+            scope |= _break_glass(user)
+        return scope
     if role == Role.INTAKE:
         return _candidates()
     if role in (Role.FRONTDESK, Role.ADMIN):

@@ -67,3 +67,26 @@ class CareTeamForm(forms.Form):
         self.fields["clinician"].label_from_instance = lambda user: (
             f"{user} ({user.get_role_display()})"
         )
+
+
+class BreakGlassForm(forms.Form):
+    mrn = forms.CharField(
+        label="Record number (MRN)",
+        max_length=16,
+        help_text="From the wristband, the referral or the patient's papers.",
+    )
+    reason = forms.CharField(
+        label="Why you need this chart now",
+        min_length=10,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the access; the patient's primary therapist and the administrators "
+        "are told.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        for name in ("mrn", "reason"):
+            if "\x00" in (data.get(name) or ""):
+                self.add_error(name, "Remove the unreadable character.")
+        return data

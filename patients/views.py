@@ -5,13 +5,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import role_required, staff_required
+from accounts.roles import CLINICIANS
 from audit.models import Action
 from audit.services import record
-from patients import phases, selectors, services
+from patients import break_glass, phases, selectors, services
 from patients.access import Access, may, patients_for, require
 from patients.errors import PatientsError
 from patients.forms import (
     AlertResolveForm,
+    BreakGlassForm,
     CareTeamForm,
     PatientForm,
     PatientSearchForm,
@@ -184,3 +186,21 @@ def alert_resolve(request, alert_pk):
             messages.success(request, "Alert resolved.")
             return redirect("home")
     return alert_detail(request, alert_pk, form=form, status=400)
+
+
+@role_required(*CLINICIANS)
+def emergency_access(request):
+    """Break-glass: a clinician outside the care team opens a chart for 4 hours, with a reason."""
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = break_glass.break_glass_open(
+                user=request.user, mrn=form.cleaned_data["mrn"], reason=form.cleaned_data["reason"]
+            )
+        except PatientsError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            break_glass.remember(request.session, grant)
+            return redirect("chart", patient_pk=grant.patient_id)
+    status = 400 if form.errors else 200
+    return render(request, "patients/emergency_access.html", {"form": form}, status=status)

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import lockout
 from accounts.decorators import role_required, staff_required
 from accounts.roles import CLINICIANS, Role
 from audit.models import Action
@@ -490,8 +491,16 @@ def invite(request, patient_pk):
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def accept(request, token):
-    """The invitation link: choose a password, then straight into the portal."""
+    """The invitation link: choose a password, then straight into the portal. Guessing links is
+    met by the sign-in page's lockout (accounts.lockout): 5 bad links from one address, a wait."""
+    wait = lockout.door_locked_minutes(request, "invitation")
+    if wait is not None:
+        problem = f"Too many attempts, try again in {wait} minute{'s' if wait != 1 else ''}."
+        context = {"problem": problem, "form": None, "username": "", **_clinic()}
+        return render(request, "portal/accept.html", context, status=429)
     invitation = services.invitation_for(token)
+    if invitation is None:
+        lockout.door_failed(request, "invitation")
     problem = (
         "This invitation link is not valid."
         if invitation is None

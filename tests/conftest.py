@@ -168,6 +168,26 @@ def signed_in(client):
     return sign_in
 
 
+@pytest.fixture(autouse=True)
+def _sign_ins_already_verified(request):
+    """Test sign-ins (force_login, the sign-in page in browser tests) come already through the
+    second factor, so the suite needs no codes. Tests of the two-factor wall itself are marked
+    `two_factor` and meet the real wall."""
+    if request.node.get_closest_marker("two_factor"):
+        yield
+        return
+    from django.contrib.auth.signals import user_logged_in
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    def verified(sender, request, user, **kwargs):
+        if request is not None and hasattr(request, "session"):
+            request.session[DEVICE_ID_SESSION_KEY] = "tests.already-verified"
+
+    user_logged_in.connect(verified, dispatch_uid="tests.sign-ins-verified")
+    yield
+    user_logged_in.disconnect(dispatch_uid="tests.sign-ins-verified")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _tasks_run_in_process():
     """A task queued after a commit (a dose finished → book its follow-up) runs in the test's

@@ -150,6 +150,7 @@ def clinic(screening_policy, appointment_types) -> Clinic:
                 ("assignment_pk", "portal.PromptAssignment"),
                 ("entry_pk", "portal.JournalEntry"),
                 ("message_pk", "notifications.Message"),
+                ("session_pk", "accounts.UserSession"),
             )
         },
     }
