@@ -105,6 +105,8 @@ SESSION_COOKIE_HTTPONLY = True
 # Automatic logoff after 15 idle minutes (HIPAA): the session expires 15 minutes after the last
 # request, and closing the browser ends it.
 SESSION_COOKIE_AGE = env_int("CLINIC_IDLE_LOGOFF_MINUTES", 15, minimum=1) * 60
+# Shown to patients on every portal page, beside the crisis line.
+CLINIC_PHONE = env_str("CLINIC_PHONE", "(555) 010-0100")
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
@@ -125,6 +127,7 @@ INSTALLED_APPS = [
     "sessions.apps.SessionsConfig",
     "integration",
     "notifications",
+    "portal",
     "kap_clinic",
 ]
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("integration.followups.urls")),
     path("", include("notifications.urls")),
     path("", include("screening.urls")),
+    path("", include("portal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,7 +5,7 @@ They live in the project package, the top of the house, so the apps below only i
 
 from django.db.models import Count
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from accounts.decorators import staff_required
 from accounts.models import User
@@ -17,7 +17,7 @@ from notifications.selectors import chart_messages
 from patients import phases, selectors
 from patients.access import Access, allowed_actions, patients_for
 from patients.forms import CareTeamForm, PhaseChangeForm
-from patients.models import Patient, TreatmentCourse
+from patients.models import TreatmentCourse
 from screening import selectors as screening_selectors
 from screening.selectors import latest_screening
 from screening.services import may_preview
@@ -95,12 +95,8 @@ def _phase_counts() -> list[tuple[str, int]]:
 
 
 def _patient_home(request, context):
-    patient = Patient.objects.filter(user=request.user).first()
-    if patient is not None:
-        course = patient.courses.exclude(phase__in=phases.CLOSED).first()
-        context.update(patient=patient, course=course)
-        record(user=request.user, action=Action.VIEW, patient_id=patient.pk, obj=patient)
-    return render(request, "home/patient.html", context)
+    # The patient's home is the portal (issue 14).
+    return redirect("portal:home")
 
 
 @staff_required

@@ -18,11 +18,11 @@ from patients.errors import PatientsError
 from patients.models import TreatmentCourse
 from patients.services import course_change_phase
 from screening import instruments, intake, rules, selectors, wording
+from screening.answering import answer, tell_staff
 from screening.errors import ScreeningError
 from screening.forms import (
     BloodPressureForm,
     HistoryForm,
-    InstrumentForm,
     QueueFilterForm,
     ReviewForm,
 )
@@ -178,36 +178,18 @@ def questionnaire(request, screening_pk, code):
     current = screening.administrations.filter(
         instrument=code, status=InstrumentAdministration.Status.IN_PROGRESS
     ).first()
-    form = InstrumentForm(
-        request.POST or None,
-        code=code,
-        initial=InstrumentForm.initial_from(code, current.answers if current else None),
-    )
-    status = 200
     if request.method == "POST":
         require(request.user, Access.CHANGE_RECORD, screening.course.patient, screening)
-        if form.is_valid():
-            complete = "complete" in request.POST
-            try:
-                administration, flags = intake.instrument_save(
-                    by=request.user,
-                    screening=screening,
-                    code=code,
-                    answers=form.answers(),
-                    complete=complete,
-                )
-            except ScreeningError as error:
-                form.add_engine_error(error.field, error.message)
-            else:
-                if any(flag.level == "crisis" for flag in flags):
-                    messages.error(request, "High risk: follow the crisis protocol now.")
-                elif flags:
-                    messages.warning(request, "Safety alert raised for the care team.")
-                else:
-                    messages.success(
-                        request, "Questionnaire completed." if complete else "Progress saved."
-                    )
-                return redirect("screening", screening_pk=screening.pk)
+
+    def save(**answers):
+        return intake.instrument_save(by=request.user, screening=screening, code=code, **answers)
+
+    form, saved = answer(request, code, current, save, ScreeningError)
+    status = 200
+    if saved:
+        tell_staff(request, saved[1])
+        return redirect("screening", screening_pk=screening.pk)
+    if request.method == "POST":
         status = 400
     else:
         record(

@@ -97,6 +97,9 @@ def crawl(client: Client, starts: list[str], documents: list[str] | None = None)
         seen.add(key)
         per_route[route] += 1
         response = client.get(key)
+        if response.status_code in (301, 302):  # the patient's home is the portal's
+            queue.appendleft(response["Location"])
+            continue
         if response.status_code != 200:
             continue
         kind = response.get("Content-Type", "")

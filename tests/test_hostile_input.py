@@ -28,7 +28,8 @@ from tests import hostile_pages as site
 
 pytestmark = [pytest.mark.django_db, pytest.mark.heavy]
 
-ROLES = ["therapist", "prescriber", "intake", "frontdesk", "admin"]
+# The patient walks every route too: the portal's forms, and a 403 from every staff page.
+ROLES = ["therapist", "prescriber", "intake", "frontdesk", "admin", "patient"]
 # Hostile examples per form and per page's filters: few in CI; HOSTILE_EXAMPLES=50 searches deeper.
 EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "2"))
 # Routes never requested: they end the session (signing out, a new password) or leave the site.
@@ -97,6 +98,7 @@ def first_pk(label: str) -> int:
 def clinic(screening_policy, appointment_types) -> Clinic:
     from accounts.models import User
     from patients.models import Alert, Patient
+    from portal.models import JournalEntry, PromptAssignment
     from screening.models import ReviewItem, Screening
     from sessions.booking import services as booking
     from sessions.dosing import services as doses
@@ -114,6 +116,11 @@ def clinic(screening_policy, appointment_types) -> Clinic:
     progress = notes.note_create(by=therapist, appointment=talking, text="Draft note.")
     private = notes.psychotherapy_note_create(by=therapist, appointment=talking, text="Mine.")
     _, token = booking.calendar_feed_issue(by=therapist)
+    # The portal's journal: a prompt given after the dose, and an entry against it.
+    assignment = PromptAssignment.objects.create(
+        patient=paula, dose=dose, text="What did you notice?", source="library"
+    )
+    JournalEntry.objects.create(patient=paula, assignment=assignment, text="Something.")
     open_screening = Screening.objects.filter(status="in_progress").first()
     item = ReviewItem.objects.filter(status="pending").select_related("decision").first()
     kwargs = {
@@ -140,6 +147,8 @@ def clinic(screening_policy, appointment_types) -> Clinic:
                 ("pk", "integration.FollowUp"),
                 ("policy_pk", "screening.ScreeningPolicy"),
                 ("review_pk", "screening.PolicyReview"),
+                ("assignment_pk", "portal.PromptAssignment"),
+                ("entry_pk", "portal.JournalEntry"),
                 ("message_pk", "notifications.Message"),
             )
         },
@@ -154,7 +163,7 @@ def clinic(screening_policy, appointment_types) -> Clinic:
             {"kind": "progress", "note_pk": progress.pk},
             {"kind": "psychotherapy", "note_pk": private.pk},
         ]
-    for name in ("questionnaire_give", "screening_questionnaire"):
+    for name in ("questionnaire_give", "screening_questionnaire", "portal:questionnaire"):
         per_route[name] = [{"code": "phq9"}, {"code": "cssrs"}]
     admin_objects = {
         f"{model._meta.app_label}_{model._meta.model_name}": model.objects.values_list(
@@ -313,7 +322,10 @@ def test_hostile_input_never_answers_500_and_keeps_what_was_typed(clinic):
         client = Client(raise_request_exception=False)
         client.force_login(clinic.users[role])
         forms, queries = discover(client, clinic, role, failures)
-        assert forms and queries, f"no forms or filters found as {role}: is the parser broken?"
+        # The portal's pages have no filters: a patient finds only forms.
+        assert forms and (queries or role == "patient"), (
+            f"no forms or filters found as {role}: is the parser broken?"
+        )
         for form in forms:
             if form.method != "post":
                 continue  # a GET form is a page's filters, fuzzed below

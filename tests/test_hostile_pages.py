@@ -44,3 +44,5 @@ def test_the_walk_lists_every_named_route_with_its_parameters():
     assert routes["dose_action"] == ("dose_pk", "action")
     assert routes["admin:patients_patient_change"] == ("object_id",)
     assert "admin:audit_auditevent_changelist" in routes
+    assert routes["portal:journal_write"] == ("assignment_pk",)
+    assert routes["portal:accept"] == ("token",)

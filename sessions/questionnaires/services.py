@@ -15,7 +15,7 @@ from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from accounts.roles import CLINICIANS
+from accounts.roles import CLINICIANS, Role
 from audit.models import Action
 from audit.services import record
 from patients import phases
@@ -129,9 +129,19 @@ def _validated(code: str, answers):
         raise SessionsError(error.message, field=error.path) from error
 
 
+def _may_give(by, patient: Patient) -> bool:
+    """A clinician of the patient on the clinic's tablet, or the patient themselves (the portal)."""
+    if by.role == Role.PATIENT:
+        return patient.user_id == by.pk
+    return by.role in CLINICIANS and may(by, Access.CHANGE_RECORD, patient)
+
+
 @transaction.atomic
-def questionnaire_save(*, by, patient: Patient, code: str, answers, complete: bool):
-    """Save answers part-way (`complete=False`) or complete an in-clinic administration.
+def questionnaire_save(
+    *, by, patient: Patient, code: str, answers, complete: bool, source: str = ALERT_SOURCE
+):
+    """Save answers part-way (`complete=False`) or complete an in-clinic administration (or one
+    the patient answers in the portal; `source` opens its alerts' message).
 
     Completing validates and scores it and raises the safety alerts its answers call for, as at
     screening. Returns the administration and the safety flags raised.
@@ -139,7 +149,7 @@ def questionnaire_save(*, by, patient: Patient, code: str, answers, complete: bo
     if code not in IN_CLINIC_CODES:
         raise SessionsError(f"Unknown questionnaire {code!r}.")
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
-    if by.role not in CLINICIANS or not may(by, Access.CHANGE_RECORD, patient):
+    if not _may_give(by, patient):
         raise SessionsError("Only a clinician of this patient may give questionnaires.")
     if enrolled_course(patient) is None:
         raise SessionsError("In-clinic questionnaires are for enrolled patients.")
@@ -165,5 +175,5 @@ def questionnaire_save(*, by, patient: Patient, code: str, answers, complete: bo
         detail={"instrument": code, "status": current.status, "in_clinic": True},
     )
     for flag in flags:
-        raise_safety_alert(patient, flag, by, source=ALERT_SOURCE)
+        raise_safety_alert(patient, flag, by, source=source)
     return current, flags

@@ -1,7 +1,6 @@
 """In-clinic questionnaires: the list of a patient's questionnaires and giving one on the
 tablet. Thin: parse, call one service, render."""
 
-from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -9,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from audit.models import Action
 from audit.services import record
 from patients.access import Access
-from screening.forms import InstrumentForm
+from screening.answering import answer, tell_staff
 from sessions.errors import SessionsError
 from sessions.pages import clinicians_only, patient_for
 from sessions.questionnaires import services as questionnaires
@@ -54,36 +53,18 @@ def questionnaire_give(request, patient_pk, code):
     if code not in questionnaires.IN_CLINIC_CODES:
         raise Http404("No such questionnaire")
     current = questionnaires.in_progress(patient, code)
-    form = InstrumentForm(
-        request.POST or None,
-        code=code,
-        initial=InstrumentForm.initial_from(code, current.answers if current else None),
-    )
+
+    def save(**answers):
+        return questionnaires.questionnaire_save(
+            by=request.user, patient=patient, code=code, **answers
+        )
+
+    form, saved = answer(request, code, current, save, SessionsError)
     status = 200
+    if saved:
+        tell_staff(request, saved[1], questionnaires.CRISIS_PROTOCOL)
+        return redirect("questionnaires", patient_pk=patient.pk)
     if request.method == "POST":
-        if form.is_valid():
-            complete = "complete" in request.POST
-            try:
-                _, flags = questionnaires.questionnaire_save(
-                    by=request.user,
-                    patient=patient,
-                    code=code,
-                    answers=form.answers(),
-                    complete=complete,
-                )
-            except SessionsError as error:
-                form.add_engine_error(error.field, error.message)
-            else:
-                if any(flag.level == "crisis" for flag in flags):
-                    protocol = questionnaires.CRISIS_PROTOCOL
-                    messages.error(request, f"High risk: follow the crisis protocol. {protocol}")
-                elif flags:
-                    messages.warning(request, "Safety alert raised for the care team.")
-                else:
-                    messages.success(
-                        request, "Questionnaire completed." if complete else "Progress saved."
-                    )
-                return redirect("questionnaires", patient_pk=patient.pk)
         status = 400
     else:
         record(

@@ -60,7 +60,6 @@ def test_password_change_succeeds(signed_in, therapist):
         ("prescriber", b"Prescriber"),
         ("frontdesk", b"Front desk"),
         ("admin", b"Clinic administration"),
-        ("patient", b"Welcome"),
     ],
 )
 def test_each_role_has_its_home_page(signed_in, make_user, role, heading):
@@ -68,6 +67,13 @@ def test_each_role_has_its_home_page(signed_in, make_user, role, heading):
     assert response.status_code == 200
     assert f"home/{role}.html" in [t.name for t in response.templates]
     assert heading in response.content
+
+
+def test_a_patients_home_is_the_portal(signed_in, make_user):
+    client = signed_in(make_user("patient"))
+    response = client.get(reverse("home"), follow=True)
+    assert response.redirect_chain == [(reverse("portal:home"), 302)]
+    assert b"not linked to a patient record" in response.content
 
 
 @pytest.mark.parametrize(
@@ -80,7 +86,7 @@ def test_each_role_has_its_home_page(signed_in, make_user, role, heading):
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(signed_in, make_user, role, shown, hidden):
-    content = signed_in(make_user(role)).get(reverse("home")).content
+    content = signed_in(make_user(role)).get(reverse("home"), follow=True).content
     nav = content.split(b"<main")[0]
     for label in shown:
         assert label in nav

@@ -20,6 +20,7 @@ from integration.models import FollowUp
 from patients import phases
 from patients.models import Alert, Patient
 from patients.services import alert_raise, care_team_add, course_change_phase, patient_register
+from portal.demo import seed_portal
 from screening.demo import screen_candidate
 from sessions.demo import (
     DemoClock,
@@ -157,6 +158,7 @@ class Command(BaseCommand):
             seed_stock(users, witness_password=DEMO_PASSWORD)  # lots for the doses to draw from
             finished, _ = seed_doses(users)  # doses of the past days, and one in progress now
             self._followups(finished)
+            seed_portal(users)  # the journal prompt library and the demo patient's portal
         self.stdout.write(self.style.SUCCESS(f"Demo clinic ready ({created} patients created)."))
         self.stdout.write(
             f"Sign in at http://127.0.0.1:{port}/ with password {DEMO_PASSWORD!r} as:"
