@@ -11,9 +11,18 @@ from datetime import date
 # Drawn at about the width of a phone, so its text keeps its size there.
 WIDTH, HEIGHT, PAD = 360, 230, 34
 SERIES_COLOURS = {"PHQ-9": "#6f42c1", "GAD-7": "#2f5d62"}
+# Told apart without colour too (issue 19): GAD-7 is dashed with square markers.
+DASHED = {"GAD-7": "7 4"}
+TITLE = "Questionnaire scores over the course; lower is better"
 # Bands shaded behind the lines: the PHQ-9 severity boundaries (CLINICAL.md).
 BANDS = ((0, 4, "#eef7ee"), (5, 9, "#f7f7e8"), (10, 14, "#fbf1e4"), (15, 27, "#f9e6e6"))
 TOP = 27
+
+
+def _marker(title: str, px: float, py: float, colour: str) -> str:
+    if title in DASHED:
+        return f'<rect x="{px - 4.5}" y="{py - 4.5}" width="9" height="9" fill="{colour}"/>'
+    return f'<circle cx="{px}" cy="{py}" r="5" fill="{colour}"/>'
 
 
 def scores_svg(series: dict[str, list[tuple[date, int]]]) -> str:
@@ -34,8 +43,8 @@ def scores_svg(series: dict[str, list[tuple[date, int]]]) -> str:
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-label="Questionnaire scores over the course; lower is better" '
-        f'font-family="sans-serif" font-size="12">'
+        f'aria-label="{TITLE}" font-family="sans-serif" font-size="12">',
+        f"<title>{TITLE}</title><desc>The scores are listed by date beside the chart.</desc>",
     ]
     for low, high, colour in BANDS:
         parts.append(
@@ -66,21 +75,24 @@ def scores_svg(series: dict[str, list[tuple[date, int]]]) -> str:
         )
     for index, (title, points) in enumerate(series.items()):
         colour = SERIES_COLOURS.get(title, "#333")
+        dash = f' stroke-dasharray="{DASHED[title]}"' if title in DASHED else ""
         coords = [(x(d), y(v), v) for d, v in points]
         if len(coords) > 1:
             path = " ".join(f"{px},{py}" for px, py, _ in coords)
             parts.append(
-                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="3"/>'
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="3"{dash}/>'
             )
         for px, py, value in coords:
-            parts.append(f'<circle cx="{px}" cy="{py}" r="5" fill="{colour}"/>')
+            parts.append(_marker(title, px, py, colour))
             parts.append(
                 f'<text x="{px}" y="{py - 9}" text-anchor="middle" fill="{colour}" '
                 f'font-weight="bold">{value}</text>'
             )
+        left = PAD + 90 * index
         parts.append(
-            f'<text x="{PAD + 80 * index}" y="{PAD - 14}" fill="{colour}" '
-            f'font-weight="bold">● {title}</text>'
+            f'<line x1="{left}" x2="{left + 20}" y1="{PAD - 18}" y2="{PAD - 18}" stroke="{colour}" '
+            f'stroke-width="3"{dash}/>'
+            f'<text x="{left + 25}" y="{PAD - 14}" fill="#212529" font-weight="bold">{title}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -75,3 +75,10 @@ def test_the_chart_is_svg_of_numbers_only():
     assert scores_svg({"PHQ-9": [], "GAD-7": []}) == ""
     svg = scores_svg({"PHQ-9": [(date(2026, 10, 3), 18), (date(2026, 11, 1), 9)], "GAD-7": []})
     assert svg.startswith("<svg") and svg.count("<circle") == 2 and ">9</text>" in svg
+
+
+def test_the_chart_has_a_title_and_tells_the_questionnaires_apart_without_colour():
+    day = date(2026, 10, 3)
+    svg = scores_svg({"PHQ-9": [(day, 18)], "GAD-7": [(day, 9)]})
+    assert "<title>Questionnaire scores over the course; lower is better</title>" in svg
+    assert "<desc>" in svg and "stroke-dasharray" in svg and "<rect x=" in svg
