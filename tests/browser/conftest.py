@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from tests.browser.axe import assert_accessible
@@ -15,7 +17,8 @@ def sign_in(page, live_server):
         page.fill("#id_username", user.username)
         page.fill("#id_password", PASSWORD)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/")
+        # Staff land on the home page, a patient on the portal.
+        page.wait_for_url(re.compile(rf"{re.escape(live_server.url)}/(me/)?$"))
         return page
 
     return go

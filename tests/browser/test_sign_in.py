@@ -12,7 +12,7 @@ HOMES = {
     "prescriber": "Prescriber",
     "frontdesk": "Front desk",
     "admin": "Clinic administration",
-    "patient": "Welcome, Paula",
+    "patient": "Hello, Paula",
 }
 
 
