@@ -3,6 +3,9 @@
 Stylesheets and images resolve from the app's own `static/` folder; every other URL (the network,
 other files) is refused, so rendering never reaches outside the checkout. Errors are not
 swallowed: a document that cannot be rendered fails loudly rather than arriving half-empty.
+
+Every document is PDF/UA-1 (issue 19): tagged (headings, tables, paragraphs as structure), its title
+shown by readers from the template's `<title>`, its language from `<html lang>`.
 """
 
 import hashlib
@@ -35,7 +38,7 @@ def render_pdf(template_name: str, context: dict) -> bytes:
         string=html,
         base_url=STATIC_DIR.as_uri() + "/",
         url_fetcher=_StaticOnly(fail_on_errors=True),
-    ).write_pdf()
+    ).write_pdf(pdf_variant="pdf/ua-1")
 
 
 def sha256(data: bytes) -> str:

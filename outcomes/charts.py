@@ -12,6 +12,8 @@ from html import escape
 from outcomes import rules
 
 COLOURS = {"PHQ-9": "#6f42c1", "GAD-7": "#2f5d62", "PCL-5": "#b35900"}
+# Each questionnaire also has its own line pattern: the lines are told apart without colour.
+DASHES = {"PHQ-9": "", "GAD-7": "7 4", "PCL-5": "2 3"}
 LEFT_TOP, RIGHT_TOP = 27, 80
 
 
@@ -97,7 +99,8 @@ def scores_svg(
         if len(coords) > 1:
             path = " ".join(f"{px},{py}" for px, py, _ in coords)
             parts.append(
-                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5"/>'
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2.5" '
+                f'stroke-dasharray="{DASHES.get(title, "")}"/>'
             )
         for px, py, point in coords:
             parts.append(f'<circle cx="{px}" cy="{py}" r="4.5" fill="{colour}"/>')
@@ -122,9 +125,11 @@ def scores_svg(
                 f'font-weight="bold">{point.total}</text>'
             )
         parts.append(
-            f'<text x="{legend_x}" y="14" fill="{colour}" font-weight="bold">● {title}</text>'
+            f'<line x1="{legend_x}" y1="10" x2="{legend_x + 22}" y2="10" stroke="{colour}" '
+            f'stroke-width="2.5" stroke-dasharray="{DASHES.get(title, "")}"/>'
+            f'<text x="{legend_x + 26}" y="14" fill="{colour}" font-weight="bold">{title}</text>'
         )
-        legend_x += 70
+        legend_x += 90
     parts.append(
         f'<text x="{pad_x}" y="30" fill="#444" font-size="10">'
         "○ baseline  ◇ response  □ remission  ┆ dose</text>"

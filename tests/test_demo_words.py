@@ -79,9 +79,9 @@ def _route(path: str) -> str | None:
         return None
 
 
-def crawl(client: Client, starts: list[str]) -> dict[str, str]:
+def crawl(client: Client, starts: list[str], documents: list[str] | None = None) -> dict[str, str]:
     """Visit every page reachable from `starts` (at most PER_ROUTE per URL pattern): path → the
-    visible text."""
+    visible text. `documents`, when given, collects the whole HTML pages (not htmx fragments)."""
     seen, per_route, texts = set(), Counter(), {}
     queue = deque(starts)
     while queue:
@@ -109,7 +109,10 @@ def crawl(client: Client, starts: list[str]) -> dict[str, str]:
         if not kind.startswith("text/html"):
             continue
         reader = _Reader()
-        reader.feed(response.content.decode())
+        html = response.content.decode()
+        if documents is not None and html.lstrip()[:9].lower() == "<!doctype":
+            documents.append(key)
+        reader.feed(html)
         texts[key] = " ".join(reader.text)
         for link in reader.links:
             target = urlsplit(urljoin(path, link))

@@ -7,7 +7,26 @@ start (`start_minute`), so a chart of the first readings is not stretched over t
 """
 
 WIDTH, HEIGHT, PAD = 640, 240, 36
-SERIES = (("systolic", "#b02a37"), ("diastolic", "#e07b86"), ("heart rate", "#2f5d62"))
+# Each series has its own colour, line pattern and marker, so it is told apart without colour;
+# the legend is dark text beside a sample of the line (issue 19).
+SERIES = (
+    ("systolic", "#b02a37", "", "circle"),
+    ("diastolic", "#c4505e", "6 4", "square"),
+    ("heart rate", "#2f5d62", "2 3", "diamond"),
+)
+TITLE = "Blood pressure and heart rate over the session"
+DESCRIPTION = "A line chart of the readings listed in the vitals table."
+
+
+def _marker(shape: str, px: float, py: float, colour: str) -> str:
+    if shape == "square":
+        return f'<rect x="{px - 3}" y="{py - 3}" width="6" height="6" fill="{colour}"/>'
+    if shape == "diamond":
+        return (
+            f'<polygon points="{px},{py - 4} {px + 4},{py} {px},{py + 4} {px - 4},{py}" '
+            f'fill="{colour}"/>'
+        )
+    return f'<circle cx="{px}" cy="{py}" r="3" fill="{colour}"/>'
 
 
 def vitals_svg(
@@ -32,8 +51,9 @@ def vitals_svg(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'role="img" aria-label="Blood pressure and heart rate over the session" '
+        f'role="img" aria-label="{TITLE}. {DESCRIPTION}" '
         f'font-family="sans-serif" font-size="11">',
+        f"<title>{TITLE}</title><desc>{DESCRIPTION}</desc>",
         f'<rect x="{PAD}" y="{PAD}" width="{WIDTH - 2 * PAD}" height="{HEIGHT - 2 * PAD}" '
         f'fill="none" stroke="#ccc"/>',
     ]
@@ -55,18 +75,20 @@ def vitals_svg(
             f'stroke-dasharray="4 3"/><text x="{at + 3}" y="{HEIGHT - PAD - 4}" '
             f'fill="#6f42c1">dose</text>'
         )
-    for index, (name, colour) in enumerate(SERIES, start=1):
+    for index, (name, colour, dashes, shape) in enumerate(SERIES, start=1):
         series = [(x(r[0]), y(r[index])) for r in points if r[index] is not None]
+        dash = f' stroke-dasharray="{dashes}"' if dashes else ""
         if series:
             path = " ".join(f"{px},{py}" for px, py in series)
             parts.append(
-                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>'
             )
-            parts.extend(
-                f'<circle cx="{px}" cy="{py}" r="3" fill="{colour}"/>' for px, py in series
-            )
+            parts.extend(_marker(shape, px, py, colour) for px, py in series)
+        left, top = PAD + 120 * (index - 1), PAD - 14
         parts.append(
-            f'<text x="{PAD + 110 * (index - 1)}" y="{PAD - 10}" fill="{colour}">● {name}</text>'
+            f'<line x1="{left}" x2="{left + 22}" y1="{top}" y2="{top}" '
+            f'stroke="{colour}" stroke-width="2"{dash}/>{_marker(shape, left + 11, top, colour)}'
+            f'<text x="{left + 27}" y="{PAD - 10}" fill="#212529">{name}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -13,3 +13,25 @@
   document.addEventListener("htmx:afterRequest", restart);
   restart();
 })();
+
+// A table wider than the screen scrolls sideways in its wrapper: keyboard users reach it with Tab
+// and scroll it with the arrow keys, and screen readers hear it named by its caption (issue 19).
+(function () {
+  function reachable() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth) {
+        var caption = box.querySelector("caption");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", caption ? caption.textContent.trim() : "Table");
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  reachable();
+  window.addEventListener("resize", reachable);
+  document.addEventListener("htmx:afterSettle", reachable);
+})();

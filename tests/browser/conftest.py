@@ -2,7 +2,9 @@ import re
 
 import pytest
 
+from tests.browser.axe import assert_accessible
 from tests.conftest import PASSWORD
+from tests.sessions.dosing.conftest import ready  # noqa: F401  (the dose fixture, shared)
 
 
 @pytest.fixture
@@ -20,3 +22,27 @@ def sign_in(page, live_server):
         return page
 
     return go
+
+
+@pytest.fixture(autouse=True)
+def axe_on_every_page(request, page):
+    """Issue 19: every page a browser test opens (`page.goto`) or lands on after a form or a link
+    (`page.wait_for_url`) is checked by axe-core for WCAG 2.1 A/AA; `shoot()` checks too. A module
+    that collects the violations itself sets `AXE_ON_EVERY_PAGE = False`."""
+    if not getattr(request.module, "AXE_ON_EVERY_PAGE", True):
+        yield
+        return
+    goto, wait_for_url = page.goto, page.wait_for_url
+
+    def checked_goto(*args, **kwargs):
+        response = goto(*args, **kwargs)
+        assert_accessible(page)
+        return response
+
+    def checked_wait_for_url(*args, **kwargs):
+        wait_for_url(*args, **kwargs)
+        page.wait_for_load_state()
+        assert_accessible(page)
+
+    page.goto, page.wait_for_url = checked_goto, checked_wait_for_url
+    yield

@@ -16,21 +16,10 @@ from playwright.sync_api import expect
 from sessions.models import Appointment, Dose, VitalSigns
 from tests.browser.screens import shoot
 from tests.conftest import service_missing
-from tests.sessions.dosing.setup import dose_ready
 from tests.sessions.stock.setup import receive
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 TABLET = {"width": 820, "height": 1180}
-
-
-@pytest.fixture
-def ready(patient, therapist, prescriber, clinic_admin, screening_policy, appointment_types):
-    def make(**changes):
-        return dose_ready(
-            patient, therapist=therapist, prescriber=prescriber, admin=clinic_admin, **changes
-        )
-
-    return make
 
 
 def vitals(page, moment, systolic, diastolic, heart_rate, spo2, rate):

@@ -85,6 +85,8 @@ def test_the_chart_marks_doses_baseline_response_and_remission():
     assert svg.count("<path") == 1  # PHQ-9 10: response without remission
     assert svg.count('width="14"') == 2  # PHQ-9 3 and PCL-5 30: remission
     assert "PHQ-9 20 → 3 after 3 doses: response and remission" in svg
+    # The questionnaires are told apart by their line's pattern too, in the lines and the legend.
+    assert svg.count('stroke-dasharray="2 3"/>') >= 2 and 'stroke-dasharray=""' in svg
 
 
 def test_rate():

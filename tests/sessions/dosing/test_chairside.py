@@ -2,6 +2,10 @@
 their summary, the prescriber's reasons asked only when needed, and the session record's dates,
 refused pre-dose readings and time axis."""
 
+import re
+import subprocess
+import tempfile
+import zlib
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from kap_clinic.pdf import render_pdf
 from sessions.dosing import monitoring
 from sessions.dosing import services as doses
 from sessions.dosing.charts import vitals_svg
@@ -136,3 +141,40 @@ def test_the_page_axis_runs_to_the_booked_end(ready, signed_in, therapist):
     minutes = dose.appointment.minutes
     context = chart(dose_page_data(dose.pk))
     assert f"{minutes // 15 * 15}′" in context["chart_svg"]
+
+
+def test_the_chart_has_a_title_and_tells_its_lines_apart_without_colour():
+    svg = vitals_svg([(5, 128, 82, 72), (20, 132, 84, 76)])
+    assert "<title>Blood pressure and heart rate over the session</title>" in svg
+    assert "vitals table" in svg and 'role="img"' in svg
+    assert svg.count("stroke-dasharray") >= 4  # diastolic and heart rate, lines and legend
+    assert "<rect x=" in svg and "<polygon" in svg  # square and diamond markers
+
+
+def _pdf_objects(data: bytes) -> bytes:
+    """The PDF's objects, its compressed object streams inflated."""
+    parts = [data]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+        try:
+            parts.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(parts)
+
+
+def test_the_session_record_pdf_is_tagged_with_its_title_and_language(ready, therapist):
+    dose = doses.dose_start(by=therapist, dose=ready())
+    data = render_pdf("sessions/dosing/record_pdf.html", chart(dose_page_data(dose.pk)))
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(data)
+        f.flush()
+        info = subprocess.run(["pdfinfo", f.name], capture_output=True, text=True).stdout
+        structure = subprocess.run(
+            ["pdfinfo", "-struct", f.name], capture_output=True, text=True
+        ).stdout
+    assert re.search(r"^Title:\s+Session record$", info, re.M)
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    assert "Table" in structure and "TH" in structure and "H1" in structure
+    objects = _pdf_objects(data)
+    assert b"/Lang (en)" in objects and b"pdfuaid:part" in objects
+    assert b"/DisplayDocTitle true" in objects
