@@ -70,6 +70,13 @@ def browser_type_launch_args(browser_type_launch_args, browser_name):
     }
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # Reduced motion: Bootstrap then runs no transitions, so axe never reads a colour halfway
+    # through one (a button the pointer lands on after a section shrinks, caught mid-fade).
+    return {**browser_context_args, "reduced_motion": "reduce"}
+
+
 # --- Personas --------------------------------------------------------------------------------
 
 PASSWORD = "Correct-Horse-Battery-42"
