@@ -12,6 +12,9 @@ def sign_in(page, live_server):
     """`sign_in(user)`: sign in through the real form in Chromium; returns the page."""
 
     def go(user):
+        # The last page's requests (htmx sections) finish first: a late answer would set the
+        # previous user's session cookie again after the clear.
+        page.wait_for_load_state("networkidle")
         page.context.clear_cookies()
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", user.username)
