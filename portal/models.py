@@ -12,8 +12,10 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from patients.models import Patient
+from portal import rules
 from sessions.models import Dose
 
 _USER = settings.AUTH_USER_MODEL
@@ -52,6 +54,16 @@ class PortalInvitation(models.Model):
 
     def __str__(self):
         return f"Portal invitation {self.pk}"
+
+    @property
+    def state(self) -> str:
+        """open, used, revoked or expired, now (derived, never stored)."""
+        return rules.invitation_state(
+            accepted_at=self.accepted_at,
+            revoked_at=self.revoked_at,
+            expires_at=self.expires_at,
+            now=timezone.now(),
+        )
 
 
 class Category(models.TextChoices):

@@ -225,13 +225,6 @@ def shared_for_followup(followup: FollowUp):
 
 def latest_invitation(patient: Patient) -> PortalInvitation | None:
     invitation = PortalInvitation.objects.filter(patient=patient).order_by("-created_at").first()
-    if invitation is not None:
-        invitation.state = rules.invitation_state(
-            accepted_at=invitation.accepted_at,
-            revoked_at=invitation.revoked_at,
-            expires_at=invitation.expires_at,
-            now=timezone.now(),
-        )
     return invitation
 
 

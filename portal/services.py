@@ -103,13 +103,6 @@ def invitation_for(token: str) -> PortalInvitation | None:
         .select_related("patient")
         .first()
     )
-    if invitation is not None:
-        invitation.state = rules.invitation_state(
-            accepted_at=invitation.accepted_at,
-            revoked_at=invitation.revoked_at,
-            expires_at=invitation.expires_at,
-            now=timezone.now(),
-        )
     return invitation
 
 
@@ -131,14 +124,8 @@ def invitation_accept(*, token: str, password: str) -> User:
     )
     if invitation is None:
         raise PortalError("This invitation link is not valid.")
-    state = rules.invitation_state(
-        accepted_at=invitation.accepted_at,
-        revoked_at=invitation.revoked_at,
-        expires_at=invitation.expires_at,
-        now=timezone.now(),
-    )
-    if state != "open":
-        raise PortalError(STATE_MESSAGES[state])
+    if invitation.state != "open":
+        raise PortalError(STATE_MESSAGES[invitation.state])
     patient = Patient.objects.select_for_update().get(pk=invitation.patient_id)
     user = patient.user or User(
         username=invitation.email,
