@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -85,6 +85,31 @@ def _overlap_of(error: Exception) -> str | None:
     return _CONSTRAINT_RESOURCE.get(name)
 
 
+def _queue_for(appointment: Appointment) -> None:
+    """On PostgreSQL, wait for any other booking of the same clinician, room or patient to end.
+
+    Without this queue every concurrent booking passes its check at once, and their inserts then
+    wait on each other's uncommitted rows: a pile of deadlocks that retries cannot always untangle
+    (24 racers on 2 cores once left every loser with "try again"). Transaction-scoped advisory
+    locks, taken in one sorted order so two bookings never deadlock on them, make each check see
+    the winner. The exclusion constraints stay the last word for any path that skips this.
+    """
+    if connection.vendor != "postgresql":
+        return  # SQLite's IMMEDIATE transaction already queues writers.
+    keys = sorted(
+        f"appointment:{resource}:{value}"
+        for resource, value in (
+            ("clinician", appointment.clinician_id),
+            ("room", appointment.room_id),
+            ("patient", appointment.patient_id),
+        )
+        if value is not None
+    )
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
+
+
 def _save_without_clash(appointment: Appointment, update_fields=None) -> None:
     """Check for clashes, then save; on PostgreSQL the constraint is the last word.
 
@@ -93,6 +118,7 @@ def _save_without_clash(appointment: Appointment, update_fields=None) -> None:
     sees the winner and names it. Two losers may also deadlock on each other's uncommitted rows;
     PostgreSQL aborts one, which retries likewise.
     """
+    _queue_for(appointment)
     last = None
     for _ in range(_ATTEMPTS):
         clashes = _clashes(appointment)
