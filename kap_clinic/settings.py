@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,6 +63,10 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off")
     SECRET_KEY = "insecure-development-key-only-for-debug-mode-0123456789"
+# The key of the audit trail's seals (an HMAC chain), held outside the database so that whoever
+# owns the tables cannot re-seal rows they rewrote. Empty: a key derived from SECRET_KEY. Set it
+# in production and keep it when SECRET_KEY rotates: a new key breaks every existing seal.
+AUDIT_SEAL_KEY = env_str("AUDIT_SEAL_KEY", "")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -345,6 +350,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # Every periodic schedule is declared here, in one place.
 CELERY_BEAT_SCHEDULE = {
     "seal-audit-events": {"task": "audit.tasks.seal_audit_events", "schedule": 60.0},
+    # The whole chain, re-computed once a day at a quiet hour; a break alerts the administrators.
+    "verify-audit-chain": {
+        "task": "audit.tasks.verify_audit_chain",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "dispatch-followups": {
         "task": "integration.followups.tasks.dispatch_followups",
         "schedule": 60.0,

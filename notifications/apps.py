@@ -6,6 +6,7 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Messages"
 
     def ready(self):
+        from audit.signals import chain_broken
         from notifications import receivers
         from patients.signals import alerts_raised
         from sessions.signals import appointment_changed
@@ -14,3 +15,4 @@ class NotificationsConfig(AppConfig):
         # cancelled with the appointment, or not at all.
         appointment_changed.connect(receivers.on_appointment_changed, dispatch_uid="notifications")
         alerts_raised.connect(receivers.on_alerts_raised, dispatch_uid="notifications")
+        chain_broken.connect(receivers.on_audit_chain_broken, dispatch_uid="notifications")

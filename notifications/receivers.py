@@ -30,3 +30,8 @@ def on_alerts_raised(sender, alerts, **kwargs):
             services.alert_emails(alerts=alerts)
     except Exception:
         log.exception("alerts %s: e-mail not planned", [alert.pk for alert in alerts])
+
+
+def on_audit_chain_broken(sender, seal, problem, **kwargs):
+    # Not swallowed: the daily check fails loudly (logged by the worker) if nobody can be alerted.
+    services.audit_break_alert(seal=seal, problem=problem)

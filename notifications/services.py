@@ -9,6 +9,8 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.roles import Role
 from audit.models import Action
 from audit.services import record
 from integration.schedule.services import enqueue_on_commit
@@ -16,6 +18,8 @@ from notifications import rules
 from notifications.errors import NotificationsError
 from notifications.models import ContactPreference, Message, MessagingPause
 from patients.access import Access, may
+from patients.models import Alert
+from patients.services import alert_raise
 from sessions.booking.selectors import clinic_zone
 
 log = logging.getLogger(__name__)
@@ -147,6 +151,25 @@ def alert_emails(*, alerts) -> list[Message]:
         enqueue_on_commit(tasks.send_message, message.pk)
         made.append(message)
     return made
+
+
+def audit_break_alert(*, seal, problem: str) -> list:
+    """The daily audit check found a break: an urgent alert (on their page, and by e-mail) to
+    every active administrator. About no patient: it names the seal, never a record."""
+    admins = list(User.objects.filter(role=Role.ADMIN, is_active=True))
+    if not admins:
+        log.error("audit chain broken at seal %s, and no active administrator to alert", seal.pk)
+        return []
+    return alert_raise(
+        patient=None,
+        recipients=admins,
+        kind=Alert.Kind.CLINICAL,
+        severity=Alert.Severity.URGENT,
+        message=f"The daily check of the audit trail found it broken at seal {seal.pk} "
+        f"(events {seal.first_event_id} to {seal.last_event_id}): {problem}. Treat it as a "
+        "security incident: ask the engineer on call to keep the database as it is and compare "
+        "it with a backup.",
+    )
 
 
 # --- The patient's channels and consent -----------------------------------------------------------

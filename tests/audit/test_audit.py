@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection, transaction
 from audit.models import AuditEvent, AuditSeal
 from audit.services import record, seal_new_events, verify_chain
 from audit.tasks import seal_audit_events
+from tests.audit.tamper import tamper
 
 pytestmark = pytest.mark.django_db
 NOW = timedelta(0)
@@ -71,14 +72,6 @@ def test_young_events_wait_to_settle(therapist):
     assert seal_audit_events(settle_seconds=0) == 1
 
 
-def _tamper(sql, params):
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Only a superuser can switch triggers off: the attacker this chain is for.
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(sql, params)
-
-
 @pytest.mark.parametrize(
     "sql",
     [
@@ -91,7 +84,6 @@ def test_verify_finds_an_edited_or_deleted_sealed_event(therapist, sql):
     seal_new_events(settle=NOW)
     record(user=therapist, action="view")
     seal_new_events(settle=NOW)
-    with transaction.atomic():
-        _tamper(sql, [events[1].pk])
+    tamper(sql, [events[1].pk])
     broken = verify_chain()
     assert broken == AuditSeal.objects.order_by("id").first()
