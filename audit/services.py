@@ -120,16 +120,13 @@ class Verification:
     oldest_unsealed_at: datetime | None
 
 
-def _check_seal(seal: AuditSeal, previous: AuditSeal | None) -> tuple[str | None, str]:
-    """(what is wrong with `seal`, its recomputed digest). Streams the seal's events in chunks."""
+def _check_seal(seal: AuditSeal, previous: AuditSeal | None) -> str | None:
+    """What is wrong with `seal`, or None. Streams its events in chunks."""
     after = previous.last_event_id if previous else 0
     if seal.previous_id != (previous.pk if previous else None):
-        return (
-            f"it does not follow seal {previous.pk}" if previous else "it should start the chain",
-            "",
-        )
+        return f"it does not follow seal {previous.pk}" if previous else "it should start the chain"
     if seal.first_event_id <= after or seal.last_event_id < seal.first_event_id:
-        return f"its event range overlaps the seal before it (which ends at event {after})", ""
+        return f"its event range overlaps the seal before it (which ends at event {after})"
     # From just after the previous seal: an event in the gap between two seals is wrong too.
     events = AuditEvent.objects.filter(pk__gt=after, pk__lte=seal.last_event_id).order_by("pk")
     count, first_id, last_id = 0, None, None
@@ -144,18 +141,18 @@ def _check_seal(seal: AuditSeal, previous: AuditSeal | None) -> tuple[str | None
 
     digest = _digest(previous.digest if previous else "", counted())
     if first_id is not None and first_id < seal.first_event_id:
-        return f"event {first_id} lies before its range, outside every seal", digest
+        return f"event {first_id} lies before its range, outside every seal"
     if count < seal.event_count:
+        missing = seal.event_count - count
         return (
-            f"{seal.event_count - count} of its {_count(seal.event_count, 'event')} "
-            f"{'is' if seal.event_count - count == 1 else 'are'} missing",
-            digest,
+            f"{missing} of its {_count(seal.event_count, 'event')} "
+            f"{'is' if missing == 1 else 'are'} missing"
         )
     if count > seal.event_count or last_id != seal.last_event_id:
-        return f"it sealed {seal.event_count} events but {count} are in its range now", digest
+        return f"it sealed {_count(seal.event_count, 'event')} but {count} are in its range now"
     if not hmac.compare_digest(digest, seal.digest):
-        return "an event in its range was changed after it was sealed (digest mismatch)", digest
-    return None, digest
+        return "an event in its range was changed after it was sealed (digest mismatch)"
+    return None
 
 
 def verify() -> Verification:
@@ -165,8 +162,7 @@ def verify() -> Verification:
     """
     previous, seals, sealed, broken = None, 0, 0, None
     for seal in AuditSeal.objects.order_by("id").iterator(chunk_size=VERIFY_CHUNK):
-        problem, _ = _check_seal(seal, previous)
-        if problem is not None:
+        if (problem := _check_seal(seal, previous)) is not None:
             broken = Break(seal, problem)
             break
         previous, seals, sealed = seal, seals + 1, sealed + seal.event_count
