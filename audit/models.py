@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from kap_clinic.triggers import Refuse
+
 
 class Action(models.TextChoices):
     VIEW = "view", "Viewed"
@@ -19,6 +21,17 @@ class Action(models.TextChoices):
     TWO_FACTOR = "two_factor", "Two-step sign-in"
     SESSION_ENDED = "session_ended", "Session ended"
     BREAK_GLASS = "break_glass", "Emergency access"
+
+
+def _append_only(name: str) -> Refuse:
+    """On PostgreSQL no UPDATE or DELETE of an audit row, whatever path (TRUNCATE is left to the
+    table owner: the test runner empties tables with it)."""
+    return Refuse(
+        name=name,
+        message="audit rows are append-only: % on % refused",
+        values=("TG_OP", "TG_TABLE_NAME"),
+        errcode="insufficient_privilege",
+    )
 
 
 class AuditEvent(models.Model):
@@ -43,6 +56,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        triggers = [_append_only("audit_event_append_only")]
 
     def __str__(self):
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id} by {self.user_id}"
@@ -66,6 +80,7 @@ class AuditSeal(models.Model):
 
     class Meta:
         ordering = ["id"]
+        triggers = [_append_only("audit_seal_append_only")]
         constraints = [
             # Two sealers racing cannot both start the chain.
             models.UniqueConstraint(fields=["first_event_id"], name="audit_seal_unique_start"),

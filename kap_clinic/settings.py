@@ -130,6 +130,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    # Meta.triggers: the PostgreSQL guards of rows that never change (kap_clinic/triggers.py).
+    "pgtrigger",
     "accounts",
     "audit",
     "patients",

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from kap_clinic.triggers import never_changed
 from outcomes.errors import OutcomesError
 from patients.models import TreatmentCourse
 
@@ -33,6 +34,13 @@ class CourseSummary(models.Model):
 
     class Meta:
         verbose_name_plural = "course summaries"
+        triggers = [
+            never_changed(
+                "course_summary_signed_immutable",
+                "a signed course summary",
+                condition="OLD.signed_at IS NOT NULL",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(signed_at__isnull=True, signed_by__isnull=True)

@@ -2,7 +2,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from pgtrigger import AnyChange, Delete, Update
 
+from kap_clinic.triggers import Refuse, final_once
 from screening.errors import ScreeningError
 from screening.rules import Policy, PolicyError
 
@@ -56,6 +58,15 @@ class ScreeningPolicy(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "screening policies"
+        # Decisions record the label of the version they used: what it says stays what it said.
+        triggers = final_once(
+            "screening_policy_published",
+            when="OLD.status = 'published'",
+            changed=AnyChange("label", "data", "status"),
+            message="screening policy % is published: its label, data and status are final",
+            deleted="screening policy % is published: it cannot be deleted",
+            values=("OLD.label",),
+        )
         constraints = [
             models.UniqueConstraint(
                 fields=["active"],
@@ -229,6 +240,24 @@ class InstrumentAdministration(models.Model):
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        # A completed questionnaire keeps its answers and score; its status may only move on to
+        # `replaced`.
+        triggers = [
+            Refuse(
+                name="screening_administration_completed_immutable",
+                message="a completed questionnaire is never edited: administer it again",
+                operation=Update,
+                condition="OLD.status <> 'in_progress' AND ({changed}"
+                " OR NOT (NEW.status = OLD.status OR NEW.status = 'replaced'))",
+                changed=AnyChange("answers", "score", "instrument", "completed_at"),
+            ),
+            Refuse(
+                name="screening_administration_completed_not_deleted",
+                message="a completed questionnaire cannot be deleted",
+                operation=Delete,
+                condition="OLD.status <> 'in_progress'",
+            ),
+        ]
         constraints = [
             # Giving a questionnaire again keeps the completed one (what a decision reads)
             # beside the new draft until the draft is completed and replaces it.
@@ -289,6 +318,12 @@ class ScreeningDecision(models.Model):
     class Meta:
         ordering = ["-decided_at", "-id"]
         get_latest_by = ["decided_at", "id"]
+        triggers = [
+            Refuse(
+                name="screening_decision_immutable",
+                message="a screening decision is never changed: screen again",
+            )
+        ]
 
     OUTCOME_LABELS = {
         "eligible": "Eligible",
@@ -396,6 +431,19 @@ class PolicyReview(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        triggers = [
+            Refuse(
+                name="screening_policyreview_immutable",
+                message="a documented policy review is never changed",
+                operation=Update,
+                condition="OLD.status <> 'pending'",
+            ),
+            Refuse(
+                name="screening_policyreview_not_deleted",
+                message="a policy review is never deleted",
+                operation=Delete,
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["course", "policy"], name="policy_review_once"),
             models.CheckConstraint(

@@ -4,34 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-# Audit rows are append-only. On PostgreSQL the database itself refuses UPDATE and DELETE on the
-# audit tables, so no path (admin, shell, raw SQL from the app's role) can rewrite history.
-# (TRUNCATE is left to the table owner: Django's test runner empties tables with it.)
-APPEND_ONLY_SQL = """
-CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'audit rows are append-only: % on % refused', TG_OP, TG_TABLE_NAME
-        USING ERRCODE = 'insufficient_privilege';
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_auditevent
-    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
-CREATE TRIGGER audit_seal_append_only BEFORE UPDATE OR DELETE ON audit_auditseal
-    FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();
-"""
-DROP_SQL = """
-DROP TRIGGER IF EXISTS audit_seal_append_only ON audit_auditseal;
-DROP TRIGGER IF EXISTS audit_event_append_only ON audit_auditevent;
-DROP FUNCTION IF EXISTS audit_refuse_change();
-"""
-
-
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
+# Audit rows are append-only: on PostgreSQL the guards declared on the models (installed by
+# 0003) refuse UPDATE and DELETE.
 
 
 class Migration(migrations.Migration):
@@ -121,5 +95,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(_on_postgresql(APPEND_ONLY_SQL), _on_postgresql(DROP_SQL)),
     ]

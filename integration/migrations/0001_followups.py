@@ -4,43 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-# On PostgreSQL the database refuses to rewrite a signed integration note or any addendum,
-# whatever path (admin, shell, raw SQL) tries; and a follow-up once integrated stays integrated.
-# TRUNCATE is left alone: the test runner empties tables with it.
-IMMUTABLE_SQL = """
-CREATE OR REPLACE FUNCTION kap_integration_refuse_change() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION '% is never changed or deleted', TG_ARGV[0]
-        USING ERRCODE = 'restrict_violation';
-END;
-$$ LANGUAGE plpgsql;
-
-CREATE TRIGGER integration_note_signed_immutable
-    BEFORE UPDATE OR DELETE ON integration_integrationnote
-    FOR EACH ROW WHEN (OLD.status = 'signed')
-    EXECUTE FUNCTION kap_integration_refuse_change('a signed integration note');
-CREATE TRIGGER integration_note_addendum_immutable
-    BEFORE UPDATE OR DELETE ON integration_integrationnoteaddendum
-    FOR EACH ROW EXECUTE FUNCTION kap_integration_refuse_change('an addendum');
-CREATE TRIGGER followup_integrated_final
-    BEFORE UPDATE OR DELETE ON integration_followup
-    FOR EACH ROW WHEN (OLD.status = 'integrated')
-    EXECUTE FUNCTION kap_integration_refuse_change('an integrated follow-up');
-"""
-DROP_SQL = """
-DROP TRIGGER IF EXISTS followup_integrated_final ON integration_followup;
-DROP TRIGGER IF EXISTS integration_note_addendum_immutable ON integration_integrationnoteaddendum;
-DROP TRIGGER IF EXISTS integration_note_signed_immutable ON integration_integrationnote;
-DROP FUNCTION IF EXISTS kap_integration_refuse_change();
-"""
-
-
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
+# A signed note, an addendum and an integrated follow-up are final: on PostgreSQL the guards
+# declared on the models (installed by 0002) refuse UPDATE and DELETE.
 
 
 class Migration(migrations.Migration):
@@ -334,5 +299,4 @@ class Migration(migrations.Migration):
                 name="integration_note_signed_complete",
             ),
         ),
-        migrations.RunPython(_on_postgresql(IMMUTABLE_SQL), _on_postgresql(DROP_SQL)),
     ]

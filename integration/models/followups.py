@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from integration.errors import IntegrationError
 from integration.schedule.models import ScheduledWork
+from kap_clinic.triggers import never_changed
 from patients.models import Patient, TreatmentCourse
 from sessions.models import Appointment, Dose, NoteStatus
 
@@ -64,6 +65,13 @@ class FollowUp(ScheduledWork):
 
     class Meta:
         ordering = ["closes_at", "id"]
+        triggers = [
+            never_changed(
+                "followup_integrated_final",
+                "an integrated follow-up",
+                condition="OLD.status = 'integrated'",
+            )
+        ]
         indexes = [
             models.Index(fields=["status", "due_at"], name="followup_status_due"),
             models.Index(fields=["status", "closes_at"], name="followup_status_closes"),
@@ -130,6 +138,13 @@ class IntegrationNote(models.Model):
     signed_sha256 = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
+        triggers = [
+            never_changed(
+                "integration_note_signed_immutable",
+                "a signed integration note",
+                condition="OLD.status = 'signed'",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft")
@@ -168,6 +183,7 @@ class IntegrationNoteAddendum(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name_plural = "integration note addenda"
+        triggers = [never_changed("integration_note_addendum_immutable", "an addendum")]
 
     def __str__(self):
         return f"Addendum {self.pk} to integration note {self.note_id}"

@@ -4,32 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-# On PostgreSQL a signed summary is never updated or deleted, whoever asks (TRUNCATE, which the
-# test runner uses, is left alone).
-SIGNED_SQL = """
-CREATE OR REPLACE FUNCTION kap_outcomes_refuse_change() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION 'a signed course summary is never changed or deleted'
-        USING ERRCODE = 'restrict_violation';
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER course_summary_signed_immutable
-    BEFORE UPDATE OR DELETE ON outcomes_coursesummary
-    FOR EACH ROW WHEN (OLD.signed_at IS NOT NULL)
-    EXECUTE FUNCTION kap_outcomes_refuse_change();
-"""
-DROP_SQL = """
-DROP TRIGGER IF EXISTS course_summary_signed_immutable ON outcomes_coursesummary;
-DROP FUNCTION IF EXISTS kap_outcomes_refuse_change();
-"""
-
-
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
+# A signed summary is final: on PostgreSQL the guard declared on the model (installed by 0002)
+# refuses UPDATE and DELETE.
 
 
 class Migration(migrations.Migration):
@@ -96,5 +72,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(_on_postgresql(SIGNED_SQL), _on_postgresql(DROP_SQL)),
     ]

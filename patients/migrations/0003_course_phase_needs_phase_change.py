@@ -11,6 +11,8 @@ match).
 
 from django.db import migrations
 
+from kap_clinic.triggers import on_postgresql
+
 TRIGGER_SQL = """
 CREATE OR REPLACE FUNCTION patients_course_phase_needs_change() RETURNS trigger AS $$
 DECLARE
@@ -40,15 +42,7 @@ DROP FUNCTION IF EXISTS patients_course_phase_needs_change();
 """
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("patients", "0002_patient_created_by_blank")]
 
-    operations = [migrations.RunPython(_on_postgresql(TRIGGER_SQL), _on_postgresql(DROP_SQL))]
+    operations = [on_postgresql(TRIGGER_SQL, DROP_SQL)]

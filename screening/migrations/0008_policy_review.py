@@ -1,39 +1,9 @@
-"""Policy reviews; on PostgreSQL a documented review is never updated and no review is deleted."""
+"""Policy reviews. A documented review is never updated and no review is deleted (on PostgreSQL
+by the guards declared on the model, installed by 0010)."""
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-
-IMMUTABLE_SQL = """
-CREATE OR REPLACE FUNCTION screening_policyreview_refuse_change() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        RAISE EXCEPTION 'a policy review is never deleted'
-            USING ERRCODE = 'restrict_violation';
-    END IF;
-    IF OLD.status <> 'pending' THEN
-        RAISE EXCEPTION 'a documented policy review is never changed'
-            USING ERRCODE = 'restrict_violation';
-    END IF;
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER screening_policyreview_immutable
-    BEFORE UPDATE OR DELETE ON screening_policyreview
-    FOR EACH ROW EXECUTE FUNCTION screening_policyreview_refuse_change();
-"""
-DROP_SQL = """
-DROP TRIGGER IF EXISTS screening_policyreview_immutable ON screening_policyreview;
-DROP FUNCTION IF EXISTS screening_policyreview_refuse_change();
-"""
-
-
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -129,5 +99,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(_on_postgresql(IMMUTABLE_SQL), _on_postgresql(DROP_SQL)),
     ]

@@ -4,106 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-# On PostgreSQL the database refuses to rewrite what was signed or published, whatever path
-# (admin, shell, raw SQL) tries. TRUNCATE is left alone: the test runner empties tables with it.
-IMMUTABLE_SQL = """
-CREATE OR REPLACE FUNCTION kap_sessions_refuse_change() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION '% is never changed or deleted', TG_ARGV[0]
-        USING ERRCODE = 'restrict_violation';
-END;
-$$ LANGUAGE plpgsql;
-
-CREATE TRIGGER consent_signature_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_consentsignature
-    FOR EACH ROW EXECUTE FUNCTION kap_sessions_refuse_change('a consent signature');
-CREATE TRIGGER consent_withdrawal_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_consentwithdrawal
-    FOR EACH ROW EXECUTE FUNCTION kap_sessions_refuse_change('a consent withdrawal');
-CREATE TRIGGER progress_note_signed_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_progressnote
-    FOR EACH ROW WHEN (OLD.status = 'signed')
-    EXECUTE FUNCTION kap_sessions_refuse_change('a signed note');
-CREATE TRIGGER psychotherapy_note_signed_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_psychotherapynote
-    FOR EACH ROW WHEN (OLD.status = 'signed')
-    EXECUTE FUNCTION kap_sessions_refuse_change('a signed note');
-CREATE TRIGGER progress_note_addendum_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_progressnoteaddendum
-    FOR EACH ROW EXECUTE FUNCTION kap_sessions_refuse_change('an addendum');
-CREATE TRIGGER psychotherapy_note_addendum_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_psychotherapynoteaddendum
-    FOR EACH ROW EXECUTE FUNCTION kap_sessions_refuse_change('an addendum');
-
-CREATE OR REPLACE FUNCTION kap_sessions_consent_version_refuse_change() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        RAISE EXCEPTION 'consent version % is published: it cannot be deleted', OLD.version
-            USING ERRCODE = 'restrict_violation';
-    END IF;
-    IF NEW.version IS DISTINCT FROM OLD.version OR NEW.title IS DISTINCT FROM OLD.title
-            OR NEW.text IS DISTINCT FROM OLD.text OR NEW.status IS DISTINCT FROM OLD.status
-            OR NEW.text_sha256 IS DISTINCT FROM OLD.text_sha256 THEN
-        RAISE EXCEPTION 'consent version % is published: its text is final', OLD.version
-            USING ERRCODE = 'restrict_violation';
-    END IF;
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER consent_version_published_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_consentversion
-    FOR EACH ROW WHEN (OLD.status = 'published')
-    EXECUTE FUNCTION kap_sessions_consent_version_refuse_change();
-
-CREATE OR REPLACE FUNCTION kap_sessions_preparation_refuse_change() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        RAISE EXCEPTION 'a completed preparation record cannot be deleted'
-            USING ERRCODE = 'restrict_violation';
-    END IF;
-    IF NEW.goals IS DISTINCT FROM OLD.goals OR NEW.intentions IS DISTINCT FROM OLD.intentions
-            OR NEW.expectations IS DISTINCT FROM OLD.expectations
-            OR NEW.fasting_instructions_given IS DISTINCT FROM OLD.fasting_instructions_given
-            OR NEW.medication_adjustments IS DISTINCT FROM OLD.medication_adjustments
-            OR NEW.status IS DISTINCT FROM OLD.status
-            OR NEW.completed_at IS DISTINCT FROM OLD.completed_at
-            OR NEW.completed_by_id IS DISTINCT FROM OLD.completed_by_id
-            OR NEW.appointment_id IS DISTINCT FROM OLD.appointment_id
-            OR NEW.course_id IS DISTINCT FROM OLD.course_id
-            OR NEW.patient_id IS DISTINCT FROM OLD.patient_id THEN
-        RAISE EXCEPTION 'a completed preparation record is final; only the escort may change'
-            USING ERRCODE = 'restrict_violation';
-    END IF;
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER preparation_completed_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_preparationrecord
-    FOR EACH ROW WHEN (OLD.status = 'completed')
-    EXECUTE FUNCTION kap_sessions_preparation_refuse_change();
-"""
-DROP_SQL = """
-DROP TRIGGER IF EXISTS preparation_completed_immutable ON kap_sessions_preparationrecord;
-DROP FUNCTION IF EXISTS kap_sessions_preparation_refuse_change();
-DROP TRIGGER IF EXISTS consent_version_published_immutable ON kap_sessions_consentversion;
-DROP FUNCTION IF EXISTS kap_sessions_consent_version_refuse_change();
-DROP TRIGGER IF EXISTS psychotherapy_note_addendum_immutable
-    ON kap_sessions_psychotherapynoteaddendum;
-DROP TRIGGER IF EXISTS progress_note_addendum_immutable ON kap_sessions_progressnoteaddendum;
-DROP TRIGGER IF EXISTS psychotherapy_note_signed_immutable ON kap_sessions_psychotherapynote;
-DROP TRIGGER IF EXISTS progress_note_signed_immutable ON kap_sessions_progressnote;
-DROP TRIGGER IF EXISTS consent_withdrawal_immutable ON kap_sessions_consentwithdrawal;
-DROP TRIGGER IF EXISTS consent_signature_immutable ON kap_sessions_consentsignature;
-DROP FUNCTION IF EXISTS kap_sessions_refuse_change();
-"""
-
-
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
+# What was signed or published is final: on PostgreSQL the guards declared on the models
+# (installed by 0009) refuse to rewrite it.
 
 
 class Migration(migrations.Migration):
@@ -612,5 +514,4 @@ class Migration(migrations.Migration):
                 name="psychotherapy_note_signed_complete",
             ),
         ),
-        migrations.RunPython(_on_postgresql(IMMUTABLE_SQL), _on_postgresql(DROP_SQL)),
     ]

@@ -2,6 +2,8 @@
 
 from django.db import migrations, models
 
+from kap_clinic.triggers import on_postgresql
+
 # code: the shortest booking (DESIGN.md, "Booking"; CLINICAL.md, "Plausibility").
 MINIMUMS = {"dosing": 150}
 
@@ -37,14 +39,6 @@ def set_minimums(apps, schema_editor):
         AppointmentType.objects.filter(code=code).update(min_minutes=minutes)
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("kap_sessions", "0005_dosing_safety"),
@@ -67,5 +61,5 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(set_minimums, migrations.RunPython.noop),
-        migrations.RunPython(_on_postgresql(TRIGGER_SQL), _on_postgresql(DROP_SQL)),
+        on_postgresql(TRIGGER_SQL, DROP_SQL),
     ]

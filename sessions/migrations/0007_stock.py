@@ -5,48 +5,13 @@ import django.db.models.expressions
 from django.conf import settings
 from django.db import migrations, models
 
-# On PostgreSQL the database keeps the ledger whatever path (admin, shell, raw SQL) writes to it:
-# movements, receipts and counts are never changed or deleted; a movement that would take its
-# lot below zero is refused, with the lot's row locked so two concurrent draws queue; a lot's
-# product, number and expiry never change; a resolved discrepancy and a submitted REMS form are
-# final. TRUNCATE is left alone: the test runner empties tables with it.
-# `kap_sessions_refuse_change` comes from 0003.
-LEDGER_SQL = """
-CREATE TRIGGER stock_movement_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_movement
-    FOR EACH ROW EXECUTE FUNCTION kap_sessions_refuse_change('a ledger line');
-CREATE TRIGGER stock_receipt_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_receipt
-    FOR EACH ROW EXECUTE FUNCTION kap_sessions_refuse_change('a receipt');
-CREATE TRIGGER stock_count_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_count
-    FOR EACH ROW EXECUTE FUNCTION kap_sessions_refuse_change('a count');
-CREATE TRIGGER stock_discrepancy_resolved_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_discrepancy
-    FOR EACH ROW WHEN (OLD.status = 'resolved')
-    EXECUTE FUNCTION kap_sessions_refuse_change('a resolved discrepancy');
-CREATE TRIGGER rems_form_submitted_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_remsmonitoringform
-    FOR EACH ROW WHEN (OLD.status = 'submitted')
-    EXECUTE FUNCTION kap_sessions_refuse_change('a submitted REMS form');
+from kap_clinic.triggers import on_postgresql
 
-CREATE OR REPLACE FUNCTION kap_sessions_lot_refuse_change() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP = 'DELETE' THEN
-        RAISE EXCEPTION 'a lot is never deleted' USING ERRCODE = 'restrict_violation';
-    END IF;
-    IF NEW.product_id IS DISTINCT FROM OLD.product_id OR NEW.number IS DISTINCT FROM OLD.number
-            OR NEW.expiry IS DISTINCT FROM OLD.expiry THEN
-        RAISE EXCEPTION 'a lot''s product, number and expiry never change'
-            USING ERRCODE = 'restrict_violation';
-    END IF;
-    RETURN NEW;
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER stock_lot_immutable
-    BEFORE UPDATE OR DELETE ON kap_sessions_lot
-    FOR EACH ROW EXECUTE FUNCTION kap_sessions_lot_refuse_change();
-
+# On PostgreSQL a movement that would take its lot below zero is refused, whatever path (admin,
+# shell, raw SQL) writes it, with the lot's row locked so two concurrent draws queue. (That the
+# ledger, receipts, counts, resolved discrepancies, submitted REMS forms and a lot's product,
+# number and expiry never change: the guards declared on the models, installed by 0009.)
+BALANCE_SQL = """
 CREATE OR REPLACE FUNCTION kap_sessions_movement_balance() RETURNS trigger AS $$
 DECLARE
     balance numeric;
@@ -70,22 +35,7 @@ CREATE TRIGGER stock_movement_balance
 DROP_SQL = """
 DROP TRIGGER IF EXISTS stock_movement_balance ON kap_sessions_movement;
 DROP FUNCTION IF EXISTS kap_sessions_movement_balance();
-DROP TRIGGER IF EXISTS stock_lot_immutable ON kap_sessions_lot;
-DROP FUNCTION IF EXISTS kap_sessions_lot_refuse_change();
-DROP TRIGGER IF EXISTS rems_form_submitted_immutable ON kap_sessions_remsmonitoringform;
-DROP TRIGGER IF EXISTS stock_discrepancy_resolved_immutable ON kap_sessions_discrepancy;
-DROP TRIGGER IF EXISTS stock_count_immutable ON kap_sessions_count;
-DROP TRIGGER IF EXISTS stock_receipt_immutable ON kap_sessions_receipt;
-DROP TRIGGER IF EXISTS stock_movement_immutable ON kap_sessions_movement;
 """
-
-
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
 
 
 class Migration(migrations.Migration):
@@ -804,5 +754,5 @@ class Migration(migrations.Migration):
                 name="receipt_witness_is_someone_else",
             ),
         ),
-        migrations.RunPython(_on_postgresql(LEDGER_SQL), _on_postgresql(DROP_SQL)),
+        on_postgresql(BALANCE_SQL, DROP_SQL),
     ]

@@ -10,7 +10,9 @@ counts. Signatures and withdrawals are never changed or deleted. Writes go throu
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from pgtrigger import AnyChange
 
+from kap_clinic.triggers import final_once, never_changed
 from patients.models import Patient
 from sessions.errors import SessionsError
 
@@ -56,6 +58,14 @@ class ConsentVersion(models.Model):
 
     class Meta:
         ordering = ["-version"]
+        triggers = final_once(
+            "consent_version_published",
+            when="OLD.status = 'published'",
+            changed=AnyChange("version", "title", "text", "status", "text_sha256"),
+            message="consent version % is published: its text is final",
+            deleted="consent version % is published: it cannot be deleted",
+            values=("OLD.version",),
+        )
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft") | (Q(published_at__isnull=False) & ~Q(text_sha256="")),
@@ -121,6 +131,7 @@ class ConsentSignature(models.Model):
     class Meta:
         ordering = ["-signed_at", "-id"]
         indexes = [models.Index(fields=["patient", "signed_at"])]
+        triggers = [never_changed("consent_signature_immutable", "a consent signature")]
 
     def __str__(self):
         return f"Consent signature {self.pk} (version {self.version_id})"
@@ -148,6 +159,7 @@ class ConsentWithdrawal(models.Model):
 
     class Meta:
         ordering = ["-withdrawn_at", "-id"]
+        triggers = [never_changed("consent_withdrawal_immutable", "a consent withdrawal")]
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="consent_withdrawal_has_reason"),
         ]

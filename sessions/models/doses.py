@@ -10,7 +10,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Round
 from django.db.models.lookups import Exact
+from pgtrigger import AnyChange, Delete, Update
 
+from kap_clinic.triggers import Refuse, never_changed
 from sessions.errors import SessionsError
 from sessions.models.booking import Appointment
 
@@ -26,7 +28,7 @@ SCHEDULE_III_LINES = (
     "quantity_wasted_mg",
 )
 # The order and the Schedule III record (attribute names): frozen once the dose is discharged or
-# ended early (the PostgreSQL trigger of migration 0005 lists the same columns).
+# ended early (here, and on PostgreSQL by the trigger `dose_record_frozen` over the same columns).
 RECORD_FIELDS = (
     "drug",
     "route",
@@ -223,6 +225,27 @@ class Dose(models.Model):
                 violation_error_message="The patient's previous dose is still in progress.",
             ),
         ]
+        # Once finished (FINISHED), the order and Schedule III lines never change and the dose
+        # never reopens; a dose that was given is never deleted.
+        triggers = [
+            Refuse(
+                name="dose_record_frozen",
+                message="the Schedule III record of dose % is frozen once it is %: "
+                "add an amendment",
+                values=("OLD.id", "OLD.status"),
+                operation=Update,
+                condition="OLD.status IN ('discharged', 'ended_early', 'integrated') AND ("
+                "NEW.status NOT IN ('discharged', 'ended_early', 'integrated') OR {changed})",
+                changed=AnyChange(*RECORD_FIELDS),
+            ),
+            Refuse(
+                name="dose_given_never_deleted",
+                message="dose % has a Schedule III record: it is never deleted",
+                values=("OLD.id",),
+                operation=Delete,
+                condition="OLD.status <> 'booked'",
+            ),
+        ]
 
     def __str__(self):
         return f"Dose {self.pk} ({self.get_status_display()})"
@@ -273,6 +296,7 @@ class AdministrationAmendment(models.Model):
             *quantity_constraints("amendment", given_within_order=False),
             models.CheckConstraint(condition=~Q(reason=""), name="amendment_has_reason"),
         ]
+        triggers = [never_changed("administration_amendment_immutable", "a Schedule III amendment")]
 
     def __str__(self):
         return f"Amendment {self.pk} to dose {self.dose_id}"
@@ -322,6 +346,22 @@ class Strikable(models.Model):
         return self.struck_at is not None
 
 
+def _strike_final(prefix: str, what: str) -> list[Refuse]:
+    """A struck row is never changed, deleted or unstruck; striking it changes nothing else."""
+    return [
+        never_changed(
+            f"{prefix}_struck_immutable", f"a struck {what}", "OLD.struck_at IS NOT NULL"
+        ),
+        Refuse(
+            name=f"{prefix}_strike_keeps_charted",
+            message=f"striking a {what} keeps what was charted",
+            operation=Update,
+            condition="OLD.struck_at IS NULL AND NEW.struck_at IS NOT NULL AND {changed}",
+            changed=AnyChange(exclude=list(STRIKE_FIELDS)),
+        ),
+    ]
+
+
 def _strike_explained(prefix: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(struck_at__isnull=True, struck_by__isnull=True, strike_reason="")
@@ -358,6 +398,7 @@ class ChecklistItem(Strikable):
             ),
             _strike_explained("checklist"),
         ]
+        triggers = _strike_final("checklist", "checklist tick")
 
     def __str__(self):
         return self.get_item_display()
@@ -395,6 +436,7 @@ class VitalSigns(Strikable):
             ),
             _strike_explained("vitals"),
         ]
+        triggers = _strike_final("vitals", "vitals row")
 
     def __str__(self):
         return f"{self.get_moment_display()} {self.taken_at:%H:%M}"

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from kap_clinic.triggers import never_changed
 from patients.models import Patient
 from sessions.errors import SessionsError
 from sessions.models.booking import Appointment
@@ -66,12 +67,17 @@ def _signed_complete(name: str) -> models.CheckConstraint:
     )
 
 
+def _signed_final(name: str):
+    return never_changed(name, "a signed note", condition="OLD.status = 'signed'")
+
+
 class ProgressNote(_Note):
     """The clinician's note of one appointment, part of the chart."""
 
     class Meta(_Note.Meta):
         indexes = [models.Index(fields=["appointment", "created_at"])]
         constraints = [_signed_complete("progress_note_signed_complete")]
+        triggers = [_signed_final("progress_note_signed_immutable")]
 
     def __str__(self):
         return f"Progress note {self.pk} ({self.get_status_display().lower()})"
@@ -83,6 +89,7 @@ class PsychotherapyNote(_Note):
     class Meta(_Note.Meta):
         indexes = [models.Index(fields=["author", "appointment"])]
         constraints = [_signed_complete("psychotherapy_note_signed_complete")]
+        triggers = [_signed_final("psychotherapy_note_signed_immutable")]
 
     def __str__(self):
         return f"Psychotherapy note {self.pk} ({self.get_status_display().lower()})"
@@ -111,6 +118,7 @@ class ProgressNoteAddendum(_Addendum):
 
     class Meta(_Addendum.Meta):
         verbose_name_plural = "progress note addenda"
+        triggers = [never_changed("progress_note_addendum_immutable", "an addendum")]
 
     def __str__(self):
         return f"Addendum {self.pk} to progress note {self.note_id}"
@@ -121,6 +129,7 @@ class PsychotherapyNoteAddendum(_Addendum):
 
     class Meta(_Addendum.Meta):
         verbose_name_plural = "psychotherapy note addenda"
+        triggers = [never_changed("psychotherapy_note_addendum_immutable", "an addendum")]
 
     def __str__(self):
         return f"Addendum {self.pk} to psychotherapy note {self.note_id}"

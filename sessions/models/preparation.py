@@ -10,7 +10,9 @@ still change, because the escort is confirmed again before every dose. Writes go
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from pgtrigger import AnyChange
 
+from kap_clinic.triggers import final_once
 from patients.models import Patient, TreatmentCourse
 from sessions.errors import SessionsError
 from sessions.models.booking import Appointment
@@ -64,6 +66,13 @@ class PreparationRecord(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["course", "status"])]
+        triggers = final_once(
+            "preparation_completed",
+            when="OLD.status = 'completed'",
+            changed=AnyChange(exclude=list(MUTABLE_AFTER_COMPLETION)),
+            message="a completed preparation record is final; only the escort may change",
+            deleted="a completed preparation record cannot be deleted",
+        )
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft")

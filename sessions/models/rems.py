@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from kap_clinic.triggers import never_changed
 from patients.models import Patient
 from sessions.errors import SessionsError
 from sessions.models.doses import Dose
@@ -85,6 +86,13 @@ class RemsMonitoringForm(models.Model):
     filed = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
+        triggers = [
+            never_changed(
+                "rems_form_submitted_immutable",
+                "a submitted REMS form",
+                condition="OLD.status = 'submitted'",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft")
