@@ -61,7 +61,9 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off")
-    SECRET_KEY = "insecure-development-key-only-for-debug-mode-0123456789"
+    # Bandit B105 (password string) reviewed: debug mode only; with debug off a missing key
+    # stops the start above.
+    SECRET_KEY = "insecure-development-key-only-for-debug-mode-0123456789"  # nosec B105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
@@ -367,5 +369,11 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         # django-axes narrates every sign-in at INFO; failures and lockouts are in the audit log.
         "axes": {"level": "ERROR"},
+        # Their DEBUG records carry patients: a missing template variable's record holds the
+        # template context's repr (`<Patient: Paula Reyes (KT000123)>`), a query's its parameters.
+        # Pinned at INFO so DJANGO_LOG_LEVEL=DEBUG never writes names or MRNs
+        # (tests/browser/test_phi_out_of_logs.py).
+        "django.template": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
     },
 }
