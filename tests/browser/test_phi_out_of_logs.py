@@ -27,7 +27,7 @@ from urllib.parse import unquote_plus
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.template import Context, Template
 from django.test import testcases
 from django.urls import reverse
@@ -259,6 +259,30 @@ def test_query_and_template_debug_records_stay_out_of_the_log(capture, patient):
             one.setLevel(level)
     found = "\n".join(leaks({"log record": capture.logs.lines}, [patient]))
     assert "last name" in found and "MRN" in found
+
+
+def test_a_database_errors_detail_stays_out_of_the_log(capture, patient):
+    """PostgreSQL's DETAIL repeats the row ("Failing row contains (…, Paula, Reyes, …)"): logged
+    as a 500 is (`django.request`, with the traceback) and as Celery logs a failed task (the
+    exception's repr in the message), it is cut (`kap_clinic/logs.py`)."""
+    with pytest.raises(IntegrityError) as raised, transaction.atomic():
+        Patient.objects.filter(pk=patient.pk).update(date_of_birth=date(1899, 12, 31))
+    error = raised.value
+    assert leaks({"exception": [str(error)]}, [patient])  # the database did name her
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s",
+        f"/patients/{patient.pk}/",
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    logging.getLogger("celery.app.trace").error(
+        "Task %(name)s[%(id)s] raised unexpected: %(exc)s",
+        {"name": "integration.followups.tasks.book_followup", "id": "1", "exc": repr(error)},
+    )
+    logging.getLogger("integration.schedule.services").exception("scheduled failed", exc_info=error)
+    lines = capture.logs.lines[-3:]
+    assert all("DETAIL: (left out of the log" in line for line in lines), lines
+    assert "violates check constraint" in lines[0]  # what went wrong is still said
+    assert leaks({"log record": lines}, [patient]) == []
 
 
 # --- The journey ----------------------------------------------------------------------------------
