@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import unquote_plus
 
 import pytest
+from django.contrib.admin import site
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.template import Context, Template
@@ -283,6 +284,21 @@ def test_a_database_errors_detail_stays_out_of_the_log(capture, patient):
     assert all("DETAIL: (left out of the log" in line for line in lines), lines
     assert "violates check constraint" in lines[0]  # what went wrong is still said
     assert leaks({"log record": lines}, [patient]) == []
+
+
+def test_no_admin_list_searches_patients_by_what_identifies_them():
+    """The admin's search box is a GET form: what is typed lands in the URL. None of its lists
+    searches a patient's name, birth date, MRN, phone or e-mail (the directory does, by POST)."""
+    identifying = {"first_name", "last_name", "date_of_birth", "mrn", "phone", "email"}
+    found = []
+    for model, model_admin in site._registry.items():
+        for term in model_admin.search_fields:
+            target, *path = [model, *term.lstrip("=^@").split("__")]
+            for name in path[:-1]:
+                target = target._meta.get_field(name).related_model
+            if target is Patient and path[-1] in identifying:
+                found.append(f"{model._meta.label}: {term}")
+    assert found == []
 
 
 # --- The journey ----------------------------------------------------------------------------------
