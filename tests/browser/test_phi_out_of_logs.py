@@ -343,6 +343,11 @@ def test_a_clinic_day_leaves_no_patient_identifier_in_logs_urls_subjects_or_file
     outbox = Mailbox(tmp_path / "out")
     worker = start_worker(env=outbox.env(DJANGO_LOG_LEVEL="DEBUG"), loglevel="DEBUG")
     page = watched
+    # Today's dose, charted up to the discharge (first: the front desk's bookings go around it).
+    dose = dose_ready(patient, therapist=therapist, prescriber=prescriber, admin=clinic_admin)
+    dose = doses.dose_start(by=prescriber, dose=dose)
+    administer(dose, by=prescriber)
+    dose = wind_back(dose)
 
     # Intake screens the candidate: history, blood pressure, questionnaires, the summary PDF.
     page = sign_in(intake)
@@ -382,11 +387,7 @@ def test_a_clinic_day_leaves_no_patient_identifier_in_logs_urls_subjects_or_file
     invite.get_by_role("button", name="Invite to the portal").click()
     expect(page.get_by_text("Portal invitation sent")).to_be_visible()
 
-    # A dose today, charted to the discharge; the prescriber discharges at the chair side.
-    dose = dose_ready(patient, therapist=therapist, prescriber=prescriber, admin=clinic_admin)
-    dose = doses.dose_start(by=prescriber, dose=dose)
-    administer(dose, by=prescriber)
-    dose = wind_back(dose)
+    # The prescriber discharges today's dose at the chair side.
     sign_out(page)
     page = sign_in(prescriber)
     page.goto(f"{live_server.url}{reverse('dose', args=[dose.pk])}")
