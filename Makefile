@@ -32,6 +32,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -c pyproject.toml -r . -q -ll
 
 worker: install
 	$(VENV)/bin/celery -A kap_clinic worker --loglevel=INFO

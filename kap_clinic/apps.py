@@ -6,3 +6,8 @@ class KapClinicConfig(AppConfig):
 
     name = "kap_clinic"
     verbose_name = "KAP Clinic"
+
+    def ready(self):
+        from kap_clinic import logs
+
+        logs.install()  # no database DETAIL (a row's values) in any log line

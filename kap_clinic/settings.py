@@ -62,7 +62,9 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off")
-    SECRET_KEY = "insecure-development-key-only-for-debug-mode-0123456789"
+    # Bandit B105 (password string) reviewed: debug mode only; with debug off a missing key
+    # stops the start above.
+    SECRET_KEY = "insecure-development-key-only-for-debug-mode-0123456789"  # nosec B105
 # The key of the audit trail's seals (an HMAC chain), held outside the database so that whoever
 # owns the tables cannot re-seal rows they rewrote. Empty: a key derived from SECRET_KEY. Set it
 # in production and keep it when SECRET_KEY rotates: a new key breaks every existing seal.
@@ -379,5 +381,11 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         # django-axes narrates every sign-in at INFO; failures and lockouts are in the audit log.
         "axes": {"level": "ERROR"},
+        # Their DEBUG records carry patients: a missing template variable's record holds the
+        # template context's repr (`<Patient: Paula Reyes (KT000123)>`), a query's its parameters.
+        # Pinned at INFO so DJANGO_LOG_LEVEL=DEBUG never writes names or MRNs
+        # (tests/browser/test_phi_out_of_logs.py).
+        "django.template": {"level": "INFO"},
+        "django.db.backends": {"level": "INFO"},
     },
 }

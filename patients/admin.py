@@ -22,8 +22,11 @@ class CareTeamInline(admin.TabularInline):
 
 @admin.register(Patient)
 class PatientAdmin(admin.ModelAdmin):
+    """No search box: the admin's search is a GET, so a name or MRN typed there would stand in
+    the address, the browser's history and the access log. The patient directory (`/patients/`)
+    searches by name, MRN or birth date in a POST body."""
+
     list_display = ("mrn", "last_name", "first_name", "date_of_birth")
-    search_fields = ("=mrn", "last_name", "first_name")
     readonly_fields = ("mrn", "created_at", "created_by", "user")
     inlines = (CareTeamInline,)
 

@@ -88,14 +88,21 @@ def redis_up():
 
 @pytest.fixture
 def start_worker(redis_up, tmp_path):
-    """`start_worker(name, broker_url=…, env=…)` starts a worker and waits until it is ready."""
+    """`start_worker(name, broker_url=…, env=…, loglevel=…)` starts a worker and waits until it
+    is ready."""
     app.conf.task_always_eager = False
     with app.connection_for_write() as conn:
         conn.default_channel.queue_purge(app.conf.task_default_queue)
     started: list[Worker] = []
     db = connection.settings_dict
 
-    def start(name: str = "worker", *, broker_url: str | None = None, env: dict | None = None):
+    def start(
+        name: str = "worker",
+        *,
+        broker_url: str | None = None,
+        env: dict | None = None,
+        loglevel: str = "INFO",
+    ):
         log = tmp_path / f"{name}.log"
         process = subprocess.Popen(
             [
@@ -110,7 +117,7 @@ def start_worker(redis_up, tmp_path):
                 "--without-mingle",
                 "--without-heartbeat",
                 f"--hostname={name}@%h",
-                "--loglevel=INFO",
+                f"--loglevel={loglevel}",
                 f"--logfile={log}",
                 f"--pidfile={tmp_path / f'{name}.pid'}",
             ],

@@ -31,7 +31,8 @@ from sessions.demo import (
 )
 from sessions.stock.demo import seed_stock
 
-DEMO_PASSWORD = "Ketamine-Demo-2026"
+# Bandit B105 (password string) reviewed: the demo's password, published in the README.
+DEMO_PASSWORD = "Ketamine-Demo-2026"  # nosec B105
 
 # username, first, last, role, extra
 STAFF = [
@@ -217,7 +218,9 @@ class Command(BaseCommand):
         created = 0
         plan = [phase for phase, count in PHASE_PLAN for _ in range(count)]
         for index, target in enumerate(plan):
-            rng = random.Random(index)  # per patient, so a re-run regenerates the same people
+            # Bandit B311 (random) reviewed: demo data, not security; seeded per patient so a
+            # re-run regenerates the same people.
+            rng = random.Random(index)  # nosec B311
             first, last = (
                 FIRST[index % len(FIRST)],
                 LAST[(index * 7 + index // len(FIRST)) % len(LAST)],
