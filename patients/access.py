@@ -59,9 +59,18 @@ def _break_glass(user) -> Q:
 
 
 def _candidates() -> Q:
-    # "No open course" would take in former patients too: only "no course ever" does not.
+    """A course in screening, or no course ever ("no open course" would take in former patients).
+
+    Issue 21: `EXISTS(course in screening) OR NOT EXISTS(any course)` made PostgreSQL scan every
+    patient with two hashed subplans over every course. The first set is now the partial index
+    `course_in_screening`; the second is gated by the `has_course` hint and its partial index
+    `patient_never_had_course` (a few rows), and still checks the courses themselves, so a stale
+    hint (courses written in bulk) costs time, never a wrong answer. Measured in
+    docs/architecture.md ("Speed at group-practice scale").
+    """
     courses = TreatmentCourse.objects.filter(patient=OuterRef("pk"))
-    return Q(Exists(courses.filter(phase=phases.SCREENING))) | ~Q(Exists(courses))
+    never = Patient.objects.filter(has_course=False).exclude(Exists(courses)).values("pk")
+    return Q(Exists(courses.filter(phase=phases.SCREENING))) | Q(has_course=False, pk__in=never)
 
 
 def _scope(user, action: Access) -> Q | None:
