@@ -230,3 +230,20 @@ def test_list_and_may_agree_for_every_role_and_action(
             listed_ids = set(patients_for(user, action).values_list("pk", flat=True))
             for person in everyone:
                 assert may(user, action, person) == (person.pk in listed_ids), (user, action)
+
+
+def test_the_has_course_hint_is_set_by_the_first_course_and_a_stale_one_misleads_nobody(
+    intake, former_patient
+):
+    from patients.models import Patient
+    from tests.patients.factories import CourseFactory, PatientFactory
+
+    newcomer = PatientFactory()
+    assert not Patient.objects.get(pk=newcomer.pk).has_course
+    CourseFactory(patient=newcomer, phase="screening")
+    assert Patient.objects.get(pk=newcomer.pk).has_course
+    # Courses written in bulk leave the hint False: the policy still reads the courses.
+    Patient.objects.filter(pk=former_patient.pk).update(has_course=False)
+    assert not may(intake, Access.VIEW_RECORD, former_patient)
+    assert former_patient not in patients_for(intake, Access.VIEW_RECORD)
+    assert newcomer in patients_for(intake, Access.VIEW_RECORD)
