@@ -55,9 +55,7 @@ def home(request):
                 TreatmentCourse.objects.filter(patient__in=mine)
             )
             context["policy_reviews"] = reviews
-            queue = context["review_queue"] = screening_selectors.review_queue(
-                patients_for(user, Access.VIEW_RECORD)
-            )
+            queue = context["review_queue"] = screening_selectors.review_queue(user)
             shown = [
                 *shown,
                 *(review.course.patient for review in reviews),

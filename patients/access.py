@@ -96,6 +96,23 @@ def _scope(user, action: Access) -> Q | None:
     return _NONE
 
 
+def candidates_for(user, action: Access, *, patient: str = "patient") -> Q | None:
+    """The filter a list of candidates (courses in screening) needs for `user` and `action`,
+    over the list's patient column (`patient`, a lookup path): an empty Q when the policy lets
+    `user` do `action` to every candidate (intake, prescribers), None when to none.
+
+    A list of courses in screening filtered by `patients_for` made PostgreSQL evaluate the
+    whole policy over every patient before walking the list (issue 21); intake and prescribers
+    need no filter there, since a course in screening is exactly what makes a candidate.
+    """
+    scope = _scope(user, action)
+    if scope is None:
+        return None
+    if not scope or user.role in (Role.INTAKE, Role.PRESCRIBER):
+        return Q()
+    return Q(**{f"{patient}__in": Patient.objects.filter(scope)})
+
+
 def patients_for(user, action: Access = Access.VIEW_DEMOGRAPHICS) -> QuerySet[Patient]:
     """Every patient `user` may do `action` to."""
     scope = _scope(user, action)

@@ -16,6 +16,7 @@ from django.db.models import (
 )
 
 from patients import phases
+from patients.access import Access, candidates_for
 from patients.models import CareTeamMember, Patient, TreatmentCourse
 from screening import replay, rules
 from screening.errors import ScreeningError
@@ -67,17 +68,16 @@ class QueuePage:
     total: int  # every candidate, or QUEUE_COUNT_CAP + 1 past the cap
 
 
-def _queue(patients):
-    """The open courses in screening of `patients` (an access-filtered queryset), each with its
-    latest screening's id and status: two index probes per row (`screening_course_latest`),
-    walking the partial index `course_in_screening_opened` oldest first."""
+def _queue(user):
+    """The open courses in screening `user` may see the record of, each with its latest
+    screening's id and status: two index probes per row (`screening_course_latest`), walking
+    the partial index `course_in_screening_opened` oldest first."""
+    scope = candidates_for(user, Access.VIEW_RECORD)
+    if scope is None:
+        return TreatmentCourse.objects.none()
     latest = Screening.objects.filter(course=OuterRef("pk")).order_by("-started_at", "-id")
     return (
-        # EXISTS per course, not IN: the access filter is asked of the candidates walked, not
-        # evaluated over every patient first.
-        TreatmentCourse.objects.filter(
-            Exists(patients.filter(pk=OuterRef("patient_id"))), phase=phases.SCREENING
-        )
+        TreatmentCourse.objects.filter(scope, phase=phases.SCREENING)
         .annotate(
             screening_status=Subquery(latest.values("status")[:1]),
             screening_id=Subquery(latest.values("id")[:1]),
@@ -86,12 +86,12 @@ def _queue(patients):
     )
 
 
-def intake_queue(patients, *, status: str = "", after: int | None = None) -> QueuePage:
+def intake_queue(user, *, status: str = "", after: int | None = None) -> QueuePage:
     """One page of the intake queue, oldest first, from the course after `after` (keyset: the
     cost of a page does not grow with its number), filtered by `status` (a course with no
     screening yet counts as in progress), and the figures by status: two queries, each
     reading at most QUEUE_COUNT_CAP + 1 or QUEUE_PAGE_SIZE + 1 candidates."""
-    queue = _queue(patients)
+    queue = _queue(user)
     statuses = list(queue.values_list("screening_status", flat=True)[: QUEUE_COUNT_CAP + 1])
     capped = len(statuses) > QUEUE_COUNT_CAP
     counts = None if capped else Counter(s or Screening.Status.IN_PROGRESS for s in statuses)
@@ -116,18 +116,21 @@ def intake_queue(patients, *, status: str = "", after: int | None = None) -> Que
 REVIEW_QUEUE_SIZE = 50
 
 
-def review_queue(patients) -> list[Screening]:
-    """The prescriber's review queue: screenings of `patients` (an access-filtered queryset)
+def review_queue(user) -> list[Screening]:
+    """The prescriber's review queue: screenings of candidates `user` may see the record of,
     awaiting a prescriber's review, oldest decision first, each with `decision_id` (its latest
     decision) and `pending` (that decision's review items still to clear): two queries."""
+    scope = candidates_for(user, Access.VIEW_RECORD, patient="course__patient")
+    if scope is None:
+        return []
     latest = ScreeningDecision.objects.filter(screening=OuterRef("pk")).order_by(
         "-decided_at", "-id"
     )
     screenings = list(
         Screening.objects.filter(
+            scope,
             status=Screening.Status.AWAITING_REVIEW,
             course__phase=phases.SCREENING,
-            course__patient__in=patients,
         )
         .select_related("course__patient")
         .annotate(
