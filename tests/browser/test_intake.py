@@ -119,7 +119,7 @@ def test_the_queue_pages_and_starts_a_screening_from_page_two(
     expect(page.get_by_role("row")).to_have_count(6)  # the header and five candidates
     shoot(page, "intake-queue-page-1")
     page.get_by_role("link", name="Next page").click()
-    expect(page.get_by_text("Page 2")).to_be_visible()
+    expect(page.get_by_text("Page 2", exact=True)).to_be_visible()
     expect(page.get_by_role("row")).to_have_count(3)
     shoot(page, "intake-queue-page-2")
     page.get_by_role("row").filter(has_text="Queue4").get_by_role("button").click()
