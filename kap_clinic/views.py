@@ -3,7 +3,7 @@
 They live in the project package, the top of the house, so the apps below only import downward.
 """
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -38,7 +38,11 @@ def home(request):
         return _patient_home(request, context)
     shown = None
     if user.role == Role.INTAKE:
-        candidates = patients_for(user, Access.VIEW_RECORD).filter(courses__phase=phases.SCREENING)
+        # EXISTS, not a join: PostgreSQL walks the created_at index and stops at 50.
+        in_screening = TreatmentCourse.objects.filter(
+            patient=OuterRef("pk"), phase=phases.SCREENING
+        )
+        candidates = patients_for(user, Access.VIEW_RECORD).filter(Exists(in_screening))
         shown = context["candidates"] = list(
             selectors.with_courses(candidates.order_by("created_at"))[:HOME_LIST_SIZE]
         )
@@ -51,9 +55,7 @@ def home(request):
                 TreatmentCourse.objects.filter(patient__in=mine)
             )
             context["policy_reviews"] = reviews
-            queue = context["review_queue"] = screening_selectors.review_queue(
-                patients_for(user, Access.VIEW_RECORD)
-            )
+            queue = context["review_queue"] = screening_selectors.review_queue(user)
             shown = [
                 *shown,
                 *(review.course.patient for review in reviews),

@@ -59,9 +59,18 @@ def _break_glass(user) -> Q:
 
 
 def _candidates() -> Q:
-    # "No open course" would take in former patients too: only "no course ever" does not.
+    """A course in screening, or no course ever ("no open course" would take in former patients).
+
+    Issue 21: `EXISTS(course in screening) OR NOT EXISTS(any course)` made PostgreSQL scan every
+    patient with two hashed subplans over every course. The first set is now the partial index
+    `course_in_screening`; the second is gated by the `has_course` hint and its partial index
+    `patient_never_had_course` (a few rows), and still checks the courses themselves, so a stale
+    hint (courses written in bulk) costs time, never a wrong answer. Measured in
+    docs/architecture.md ("Speed at group-practice scale").
+    """
     courses = TreatmentCourse.objects.filter(patient=OuterRef("pk"))
-    return Q(Exists(courses.filter(phase=phases.SCREENING))) | ~Q(Exists(courses))
+    never = Patient.objects.filter(has_course=False).exclude(Exists(courses)).values("pk")
+    return Q(Exists(courses.filter(phase=phases.SCREENING))) | Q(has_course=False, pk__in=never)
 
 
 def _scope(user, action: Access) -> Q | None:
@@ -85,6 +94,23 @@ def _scope(user, action: Access) -> Q | None:
         reading = action in (Access.VIEW_DEMOGRAPHICS, Access.VIEW_RECORD)
         return Q(user=user) if reading else _NONE
     return _NONE
+
+
+def candidates_for(user, action: Access, *, patient: str = "patient") -> Q | None:
+    """The filter a list of candidates (courses in screening) needs for `user` and `action`,
+    over the list's patient column (`patient`, a lookup path): an empty Q when the policy lets
+    `user` do `action` to every candidate (intake, prescribers), None when to none.
+
+    A list of courses in screening filtered by `patients_for` made PostgreSQL evaluate the
+    whole policy over every patient before walking the list (issue 21); intake and prescribers
+    need no filter there, since a course in screening is exactly what makes a candidate.
+    """
+    scope = _scope(user, action)
+    if scope is None:
+        return None
+    if not scope or user.role in (Role.INTAKE, Role.PRESCRIBER):
+        return Q()
+    return Q(**{f"{patient}__in": Patient.objects.filter(scope)})
 
 
 def patients_for(user, action: Access = Access.VIEW_DEMOGRAPHICS) -> QuerySet[Patient]:

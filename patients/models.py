@@ -54,12 +54,22 @@ class Patient(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # A hint for the access policy's "no course ever" (intake's candidates without a course), set
+    # when the first course is saved: False may be stale (a course written in bulk), True never
+    # is, since courses are never deleted; the policy still checks the courses themselves.
+    has_course = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name", "date_of_birth"]
         indexes = [
             models.Index(fields=["last_name", "first_name"]),
             models.Index(fields=["date_of_birth"]),
+            # The intake and prescriber homes list candidates oldest first.
+            models.Index(fields=["created_at"]),
+            # The few patients who never had a course (the access policy's second candidate set).
+            models.Index(
+                fields=["id"], condition=Q(has_course=False), name="patient_never_had_course"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -146,9 +156,26 @@ class TreatmentCourse(models.Model):
                 name="course_one_open_per_patient",
             ),
         ]
+        indexes = [
+            # Candidates: the access policy's first set, and the intake queue oldest first.
+            models.Index(
+                fields=["opened_at", "id"],
+                condition=Q(phase=phases.SCREENING),
+                name="course_in_screening_opened",
+            ),
+            models.Index(
+                fields=["patient"], condition=Q(phase=phases.SCREENING), name="course_in_screening"
+            ),
+        ]
 
     def __str__(self):
         return f"Course {self.pk} ({self.get_phase_display()})"
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            Patient.objects.filter(pk=self.patient_id, has_course=False).update(has_course=True)
 
     @property
     def is_open(self) -> bool:

@@ -2,8 +2,11 @@
 
 import re
 from datetime import date, datetime
+from functools import cached_property
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.functions import Upper
 
 from accounts.roles import Role
 from audit.models import Action, AuditEvent
@@ -40,6 +43,53 @@ def search(patients: QuerySet[Patient], term: str) -> QuerySet[Patient]:
             | Q(preferred_name__icontains=word)
         )
     return patients
+
+
+# Past this many patients a list says "500+" and a search asks for more of the name.
+LIST_CAP = 500
+
+
+class CappedPaginator(Paginator):
+    """Counts at most LIST_CAP + 1 rows (`SELECT COUNT(*) FROM (… LIMIT 501)`): the count of a
+    list stops growing with the clinic (issue 21). Pages past the cap are not offered."""
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: LIST_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > LIST_CAP
+
+
+def patient_page(patients: QuerySet[Patient], term: str, number, size: int) -> Page:
+    """One page of `patients` (access-filtered) matching `term`, alphabetical, with
+    `latest_courses`: three queries.
+
+    A search reads its matches once (the trigram indexes on PostgreSQL find them; at most
+    LIST_CAP + 1), sorts them here and fetches the page by id: the count and the page come from
+    that one read, and the planner cannot walk the name index over every patient hoping to meet
+    25 matches. Past the cap a search is counted up to the cap; the plain list walks the name
+    index, counted up to the cap.
+    """
+    matches = search(patients, term)
+    if term.strip():
+        rows = list(
+            matches.order_by().values_list("pk", "last_name", "first_name", "date_of_birth")[
+                : LIST_CAP + 1
+            ]
+        )
+        if len(rows) <= LIST_CAP:
+            rows.sort(key=lambda r: (r[1].casefold(), r[2].casefold(), r[3]))
+            page = Paginator([r[0] for r in rows], size).get_page(number)
+            shown = {p.pk: p for p in with_courses(patients.filter(pk__in=page.object_list))}
+            page.object_list = [shown[pk] for pk in page.object_list if pk in shown]
+            return page
+        # Sorted by expressions no index holds: PostgreSQL finds the matches through the
+        # trigram indexes and sorts them, instead of walking every name in order hoping to
+        # meet 25 (a thousand Smiths are all near the end).
+        matches = matches.order_by(Upper("last_name"), Upper("first_name"), "date_of_birth")
+    return CappedPaginator(with_courses(matches), size).get_page(number)
 
 
 def with_courses(patients: QuerySet[Patient]) -> QuerySet[Patient]:

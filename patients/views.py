@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -33,10 +32,9 @@ def patient_list(request):
     if form.is_bound and form.is_valid():
         term = form.cleaned_data["q"]
         page_number = form.cleaned_data["page"] or 1
-    patients = selectors.with_courses(
-        selectors.search(patients_for(request.user, Access.VIEW_DEMOGRAPHICS), term)
+    page = selectors.patient_page(
+        patients_for(request.user, Access.VIEW_DEMOGRAPHICS), term, page_number, PAGE_SIZE
     )
-    page = Paginator(patients, PAGE_SIZE).get_page(page_number)
     record(
         user=request.user,
         action=Action.SEARCH if term else Action.LIST,

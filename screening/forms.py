@@ -151,6 +151,9 @@ class QueueFilterForm(forms.Form):
         choices=[("", "All"), *[(s, Screening.Status(s).label) for s in QUEUE_ORDER]],
         error_messages={"invalid_choice": "Choose one of the queue's statuses."},
     )
+    # Keyset pagination: the last course of the previous page, and that page's number + 1.
+    after = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
 
 
 PERIODS = [(6, "6 months"), (12, "12 months"), (24, "24 months"), (36, "3 years"), (60, "5 years")]

@@ -175,6 +175,15 @@ class Screening(models.Model):
                 name="screening_one_open_per_course",
             ),
         ]
+        indexes = [
+            # A course's latest screening (the intake queue's status) is one index probe.
+            models.Index(
+                "course",
+                models.F("started_at").desc(),
+                models.F("id").desc(),
+                name="screening_course_latest",
+            ),
+        ]
 
     def __str__(self):
         return f"Screening {self.pk} ({self.get_status_display()})"

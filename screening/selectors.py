@@ -1,11 +1,22 @@
 """Reads of the screening policy versions and of intake, each in a fixed number of queries."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 
 from patients import phases
+from patients.access import Access, candidates_for
 from patients.models import CareTeamMember, Patient, TreatmentCourse
 from screening import replay, rules
 from screening.errors import ScreeningError
@@ -44,13 +55,29 @@ def policy_by_label(label: str, *, published: bool = False) -> ScreeningPolicy:
 QUEUE_ORDER = ("in_progress", "incomplete", "awaiting_review", "eligible", "excluded")
 
 
-def intake_queue(patients) -> list:
-    """The open courses in screening of `patients` (an access-filtered queryset), oldest first,
-    each with `screening_status` and `screening_id` of its latest screening: one query."""
+QUEUE_PAGE_SIZE = 50
+# The status figures are exact up to this many candidates; past it the page says "500+".
+QUEUE_COUNT_CAP = 500
+
+
+@dataclass
+class QueuePage:
+    courses: list  # each with `screening_status` and `screening_id` of its latest screening
+    next_after: int | None  # the last course shown, when there is a next page
+    counts: dict[str, int] | None  # by status; None past QUEUE_COUNT_CAP candidates
+    total: int  # every candidate, or QUEUE_COUNT_CAP + 1 past the cap
+
+
+def _queue(user):
+    """The open courses in screening `user` may see the record of, each with its latest
+    screening's id and status: two index probes per row (`screening_course_latest`), walking
+    the partial index `course_in_screening_opened` oldest first."""
+    scope = candidates_for(user, Access.VIEW_RECORD)
+    if scope is None:
+        return TreatmentCourse.objects.none()
     latest = Screening.objects.filter(course=OuterRef("pk")).order_by("-started_at", "-id")
-    return list(
-        TreatmentCourse.objects.filter(phase=phases.SCREENING, patient__in=patients)
-        .select_related("patient")
+    return (
+        TreatmentCourse.objects.filter(scope, phase=phases.SCREENING)
         .annotate(
             screening_status=Subquery(latest.values("status")[:1]),
             screening_id=Subquery(latest.values("id")[:1]),
@@ -59,21 +86,51 @@ def intake_queue(patients) -> list:
     )
 
 
+def intake_queue(user, *, status: str = "", after: int | None = None) -> QueuePage:
+    """One page of the intake queue, oldest first, from the course after `after` (keyset: the
+    cost of a page does not grow with its number), filtered by `status` (a course with no
+    screening yet counts as in progress), and the figures by status: two queries, each
+    reading at most QUEUE_COUNT_CAP + 1 or QUEUE_PAGE_SIZE + 1 candidates."""
+    queue = _queue(user)
+    statuses = list(queue.values_list("screening_status", flat=True)[: QUEUE_COUNT_CAP + 1])
+    capped = len(statuses) > QUEUE_COUNT_CAP
+    counts = None if capped else Counter(s or Screening.Status.IN_PROGRESS for s in statuses)
+    if status == Screening.Status.IN_PROGRESS:
+        queue = queue.filter(Q(screening_status=status) | Q(screening_status__isnull=True))
+    elif status:
+        queue = queue.filter(screening_status=status)
+    if after is not None:
+        opened = Subquery(TreatmentCourse.objects.filter(pk=after).values("opened_at")[:1])
+        queue = queue.filter(Q(opened_at__gt=opened) | Q(opened_at=opened, pk__gt=after))
+    courses = list(queue.select_related("patient")[: QUEUE_PAGE_SIZE + 1])
+    more = len(courses) > QUEUE_PAGE_SIZE
+    courses = courses[:QUEUE_PAGE_SIZE]
+    return QueuePage(
+        courses=courses,
+        next_after=courses[-1].pk if more else None,
+        counts=counts,
+        total=len(statuses),
+    )
+
+
 REVIEW_QUEUE_SIZE = 50
 
 
-def review_queue(patients) -> list[Screening]:
-    """The prescriber's review queue: screenings of `patients` (an access-filtered queryset)
+def review_queue(user) -> list[Screening]:
+    """The prescriber's review queue: screenings of candidates `user` may see the record of,
     awaiting a prescriber's review, oldest decision first, each with `decision_id` (its latest
     decision) and `pending` (that decision's review items still to clear): two queries."""
+    scope = candidates_for(user, Access.VIEW_RECORD, patient="course__patient")
+    if scope is None:
+        return []
     latest = ScreeningDecision.objects.filter(screening=OuterRef("pk")).order_by(
         "-decided_at", "-id"
     )
     screenings = list(
         Screening.objects.filter(
+            scope,
             status=Screening.Status.AWAITING_REVIEW,
             course__phase=phases.SCREENING,
-            course__patient__in=patients,
         )
         .select_related("course__patient")
         .annotate(

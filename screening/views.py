@@ -1,7 +1,5 @@
 """Intake pages: the queue, a screening, its questionnaires, the decision and its review."""
 
-from collections import Counter
-
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,7 +11,7 @@ from audit.services import record
 from kap_clinic.pdf import pdf_response, render_pdf
 from patients import phases
 from patients import selectors as patient_selectors
-from patients.access import Access, may, patients_for, require
+from patients.access import Access, may, require
 from patients.errors import PatientsError
 from patients.models import TreatmentCourse
 from patients.services import course_change_phase
@@ -34,32 +32,43 @@ STATUS_LABELS = dict(Screening.Status.choices)
 
 @role_required(*SCREENERS)
 def queue(request):
-    """Candidates by screening status, oldest first, with counts."""
-    courses = selectors.intake_queue(patients_for(request.user, Access.VIEW_RECORD))
-    for course in courses:
-        course.queue_status = course.screening_status or Screening.Status.IN_PROGRESS
-        course.queue_label = (
-            STATUS_LABELS[course.screening_status] if course.screening_id else ("Not started")
-        )
-    counts = Counter(course.queue_status for course in courses)
+    """Candidates by screening status, oldest first, a page at a time, with counts."""
     # Parsed, never passed on raw: an unknown status (or a NUL byte) shows the whole queue.
     filters = QueueFilterForm(request.GET)
-    wanted = filters.cleaned_data["status"] if filters.is_valid() else ""
-    shown = [c for c in courses if not wanted or c.queue_status == wanted]
+    cleaned = filters.cleaned_data if filters.is_valid() else {}
+    wanted = cleaned.get("status") or ""
+    after = cleaned.get("after")
+    number = (cleaned.get("page") or 1) if after else 1
+    page = selectors.intake_queue(request.user, status=wanted, after=after)
+    for course in page.courses:
+        course.queue_status = course.screening_status or Screening.Status.IN_PROGRESS
+        course.queue_label = (
+            STATUS_LABELS[course.screening_status] if course.screening_id else "Not started"
+        )
+    # What was shown, by page: never the list of every candidate's id (issue 21). The
+    # per-patient accounting ("who viewed my record") counts charts, PDFs and exports.
     record(
         user=request.user,
         action=Action.LIST,
-        detail={"queue": wanted or "all", "patients": [str(c.patient_id) for c in shown]},
+        detail={"queue": wanted or "all", "page": number, "shown": len(page.courses)},
     )
+    counts = page.counts
     return render(
         request,
         "screening/queue.html",
         {
-            "courses": shown,
+            "courses": page.courses,
             "wanted": wanted,
-            "statuses": [(s, STATUS_LABELS[s], counts.get(s, 0)) for s in selectors.QUEUE_ORDER],
-            "total": len(courses),
-            "refusals": filters.errors.get("status", []),
+            "statuses": [
+                (s, STATUS_LABELS[s], None if counts is None else counts.get(s, 0))
+                for s in selectors.QUEUE_ORDER
+            ],
+            "total": page.total,
+            "capped": counts is None,
+            "cap": selectors.QUEUE_COUNT_CAP,
+            "page_number": number,
+            "next_after": page.next_after,
+            "refusals": [error for errors in filters.errors.values() for error in errors],
         },
         status=400 if filters.errors else 200,
     )

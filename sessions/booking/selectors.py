@@ -44,6 +44,17 @@ def day_bounds(first_day: date, days: int = 1) -> tuple[datetime, datetime]:
     )
 
 
+# No appointment lasts longer than this (the booking service's MAX_MINUTES, 600): a window's
+# query bounds `start` from below too, so the index on `start` is used instead of reading every
+# past appointment (issue 21).
+LONGEST = timedelta(minutes=600)
+
+
+def overlapping(start: datetime, end: datetime) -> QuerySet[Appointment]:
+    """Appointments overlapping [start, end), found through the index on `start`."""
+    return Appointment.objects.filter(start__gte=start - LONGEST, start__lt=end, end__gt=start)
+
+
 def _with_people(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
     return appointments.select_related("patient", "type", "room", "clinician")
 
@@ -100,9 +111,7 @@ def proposals(
     whose = Q(clinician=clinician) | Q(patient=patient)
     if room is not None:
         whose |= Q(room=room)
-    busy = Appointment.objects.filter(whose, start__lt=window_end, end__gt=window_start).exclude(
-        status__in=INACTIVE
-    )
+    busy = overlapping(window_start, window_end).filter(whose).exclude(status__in=INACTIVE)
     if exclude is not None:
         busy = busy.exclude(pk=exclude.pk)
     return scheduling.free_slots(
@@ -166,9 +175,7 @@ def calendar(user, *, first_day: date, days: int, clinician=None, room=None) -> 
     """Days of one clinician's (attending or further staff) or one room's appointments, with
     the clinician's hours. Cancelled appointments are left out; no-shows stay."""
     start, end = day_bounds(first_day, days)
-    appointments = Appointment.objects.filter(start__lt=end, end__gt=start).exclude(
-        status=Appointment.Status.CANCELLED
-    )
+    appointments = overlapping(start, end).exclude(status=Appointment.Status.CANCELLED)
     if clinician is not None:
         assisting = Appointment.staff.through.objects.filter(user=clinician).values(
             "appointment_id"
@@ -215,8 +222,8 @@ def today_for(user) -> list[Appointment]:
     start, end = day_bounds(local_today())
     assisting = Appointment.staff.through.objects.filter(user=user).values("appointment_id")
     appointments = (
-        Appointment.objects.filter(Q(clinician=user) | Q(pk__in=assisting))
-        .filter(start__lt=end, end__gt=start)
+        overlapping(start, end)
+        .filter(Q(clinician=user) | Q(pk__in=assisting))
         .exclude(status=Appointment.Status.CANCELLED)
     )
     return mark_visibility(user, list(_with_people(appointments)))
@@ -225,9 +232,7 @@ def today_for(user) -> list[Appointment]:
 def today_at_clinic(user) -> list[Appointment]:
     """Every appointment today (the front desk's list), cancelled ones left out."""
     start, end = day_bounds(local_today())
-    appointments = Appointment.objects.filter(start__lt=end, end__gt=start).exclude(
-        status=Appointment.Status.CANCELLED
-    )
+    appointments = overlapping(start, end).exclude(status=Appointment.Status.CANCELLED)
     return mark_visibility(user, list(_with_people(appointments)))
 
 

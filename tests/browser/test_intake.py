@@ -98,3 +98,29 @@ def test_a_high_risk_answer_shows_the_crisis_protocol(
     protocol = page.get_by_test_id("crisis-protocol")
     expect(protocol).to_contain_text("Stay with the candidate")
     expect(protocol).to_contain_text("on-call prescriber has been alerted")
+
+
+def test_the_queue_pages_and_starts_a_screening_from_page_two(
+    sign_in, screening_policy, intake, candidate, monkeypatch
+):
+    """Issue 21: the queue shows QUEUE_PAGE_SIZE candidates a page, oldest first; one form
+    starts any screening."""
+    from screening import selectors
+    from tests.browser.screens import shoot
+    from tests.patients.factories import CourseFactory, PatientFactory
+
+    monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 5)
+    for n in range(6):
+        course = CourseFactory(patient=PatientFactory(last_name=f"Queue{n}"), phase="screening")
+        if n % 2:
+            screen_candidate(course=course, by=intake)
+    page = sign_in(intake)
+    page.get_by_role("link", name="Intake queue").click()
+    expect(page.get_by_role("row")).to_have_count(6)  # the header and five candidates
+    shoot(page, "intake-queue-page-1")
+    page.get_by_role("link", name="Next page").click()
+    expect(page.get_by_text("Page 2", exact=True)).to_be_visible()
+    expect(page.get_by_role("row")).to_have_count(3)
+    shoot(page, "intake-queue-page-2")
+    page.get_by_role("row").filter(has_text="Queue4").get_by_role("button").click()
+    expect(page.get_by_role("button", name="Save history")).to_be_visible()

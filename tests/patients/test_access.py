@@ -230,3 +230,41 @@ def test_list_and_may_agree_for_every_role_and_action(
             listed_ids = set(patients_for(user, action).values_list("pk", flat=True))
             for person in everyone:
                 assert may(user, action, person) == (person.pk in listed_ids), (user, action)
+
+
+def test_the_has_course_hint_is_set_by_the_first_course_and_a_stale_one_misleads_nobody(
+    intake, former_patient
+):
+    from patients.models import Patient
+    from tests.patients.factories import CourseFactory, PatientFactory
+
+    newcomer = PatientFactory()
+    assert not Patient.objects.get(pk=newcomer.pk).has_course
+    CourseFactory(patient=newcomer, phase="screening")
+    assert Patient.objects.get(pk=newcomer.pk).has_course
+    # Courses written in bulk leave the hint False: the policy still reads the courses.
+    Patient.objects.filter(pk=former_patient.pk).update(has_course=False)
+    assert not may(intake, Access.VIEW_RECORD, former_patient)
+    assert former_patient not in patients_for(intake, Access.VIEW_RECORD)
+    assert newcomer in patients_for(intake, Access.VIEW_RECORD)
+
+
+def test_candidate_lists_agree_with_the_policy_for_every_role_and_action(
+    therapist, prescriber, outside_clinician, intake, frontdesk, clinic_admin, patient, candidate
+):
+    """`candidates_for` (the filter the intake and review queues use) lists exactly the courses
+    in screening whose patient `patients_for` lists."""
+    from patients.access import candidates_for
+    from patients.models import TreatmentCourse
+    from tests.patients.factories import CareTeamFactory, CourseFactory, PatientFactory
+
+    on_team = CourseFactory(patient=PatientFactory(), phase="screening").patient
+    CareTeamFactory(patient=on_team, clinician=therapist)
+    in_screening = TreatmentCourse.objects.filter(phase="screening")
+    users = [therapist, prescriber, outside_clinician, intake, frontdesk, clinic_admin]
+    for user in [*users, patient.user]:
+        for action in Access:
+            scope = candidates_for(user, action)
+            listed = set() if scope is None else set(in_screening.filter(scope))
+            expected = set(in_screening.filter(patient__in=patients_for(user, action)))
+            assert listed == expected, (user.role, action)

@@ -59,18 +59,41 @@ def test_pagination_keeps_the_term_in_the_post_body(signed_in, frontdesk):
     assert len(second.context["page"].object_list) == 5
 
 
+@pytest.mark.parametrize("term", ["", "Okafor"])
 @pytest.mark.parametrize("count", [1, 40])
 def test_the_patient_list_costs_a_fixed_number_of_queries(
-    signed_in, therapist, django_assert_num_queries, count
+    signed_in, therapist, django_assert_num_queries, count, term
 ):
     for _ in range(count):
-        person = PatientFactory()
+        person = PatientFactory(last_name="Okafor")
         CourseFactory(patient=person, phase="treatment")
         CareTeamFactory(patient=person, clinician=therapist)
     client = signed_in(therapist)
-    # session, user, count, page, courses, audit insert, session update in a savepoint
+    # session, user, count (a search: its matches, once), page, courses, audit insert, session
+    # update in a savepoint
     with django_assert_num_queries(9):
-        client.post(reverse("patient_list"), {"q": ""})
+        response = client.post(reverse("patient_list"), {"q": term})
+    assert len(response.context["page"].object_list) == min(count, 25)
+
+
+def test_search_results_are_alphabetical_and_a_broad_one_is_capped(
+    signed_in, frontdesk, monkeypatch
+):
+    from patients import selectors
+
+    for last, first in [("lind", "Bo"), ("Lindgren", "Ada"), ("Lind", "Al"), ("Berglind", "Cy")]:
+        PatientFactory(last_name=last, first_name=first)
+    client = signed_in(frontdesk)
+    page = client.post(reverse("patient_list"), {"q": "lind"}).context["page"]
+    names = [(p.last_name, p.first_name) for p in page.object_list]
+    assert names == [("Berglind", "Cy"), ("Lind", "Al"), ("lind", "Bo"), ("Lindgren", "Ada")]
+    assert page.paginator.count == 4
+    monkeypatch.setattr(selectors, "LIST_CAP", 2)
+    monkeypatch.setattr("patients.views.PAGE_SIZE", 2)
+    response = client.post(reverse("patient_list"), {"q": "lind"})
+    assert response.context["page"].paginator.capped
+    assert "more than 2 patients" in response.content.decode()
+    assert len(response.context["page"].object_list) == 2
 
 
 @pytest.mark.parametrize("changes", [1, 30])

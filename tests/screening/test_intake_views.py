@@ -34,8 +34,8 @@ def test_the_queue_costs_a_fixed_number_of_queries(
     candidates(count, intake, {})
     candidates(count, intake, {"history": {"bipolar_disorder": True}})
     client = signed_in(intake)
-    # session, user, the queue, audit insert, session update in a savepoint
-    with django_assert_num_queries(7):
+    # session, user, the figures, the page, audit insert, session update in a savepoint
+    with django_assert_num_queries(8):
         response = client.get(reverse("intake_queue"))
     counts = {key: n for key, _, n in response.context["statuses"]}
     assert counts == {
@@ -45,6 +45,62 @@ def test_the_queue_costs_a_fixed_number_of_queries(
         "eligible": count,
         "excluded": 0,
     }
+
+
+def test_the_queue_shows_a_page_at_a_time_and_audits_the_page_not_the_ids(
+    signed_in, intake, screening_policy, django_assert_num_queries, monkeypatch
+):
+    from screening import selectors
+
+    monkeypatch.setattr(selectors, "QUEUE_PAGE_SIZE", 4)
+    candidates(6, intake)
+    candidates(3, intake, {})
+    client = signed_in(intake)
+    first = client.get(reverse("intake_queue"))
+    shown = first.context["courses"]
+    assert len(shown) == 4 and first.context["next_after"] == shown[-1].pk
+    event = AuditEvent.objects.filter(action="list").latest("id")
+    assert event.detail == {"queue": "all", "page": 1, "shown": 4}
+    # The next page starts after the last course shown and costs what the first did (keyset).
+    with django_assert_num_queries(8):
+        second = client.get(
+            reverse("intake_queue"), {"after": first.context["next_after"], "page": 2}
+        )
+    assert [c.opened_at for c in second.context["courses"]] == sorted(
+        c.opened_at for c in second.context["courses"]
+    )
+    seen = {c.pk for c in shown} | {c.pk for c in second.context["courses"]}
+    third = client.get(reverse("intake_queue"), {"after": second.context["next_after"], "page": 3})
+    seen |= {c.pk for c in third.context["courses"]}
+    assert len(seen) == 9 and third.context["next_after"] is None
+    assert "Page 3" in third.content.decode()
+    event = AuditEvent.objects.filter(action="list").latest("id")
+    assert event.detail == {"queue": "all", "page": 3, "shown": 1}
+    # Filtered: the three screened ones (eligible), on one page.
+    eligible = client.get(reverse("intake_queue"), {"status": "eligible"})
+    assert len(eligible.context["courses"]) == 3 and eligible.context["next_after"] is None
+
+
+def test_the_queue_figures_stop_at_the_cap(signed_in, intake, screening_policy, monkeypatch):
+    from screening import selectors
+
+    monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 3)
+    candidates(3, intake)
+    page = signed_in(intake).get(reverse("intake_queue"))
+    assert page.context["total"] == 3 and not page.context["capped"]
+    candidates(1, intake)
+    page = signed_in(intake).get(reverse("intake_queue"))
+    assert page.context["capped"]
+    assert all(count is None for _, _, count in page.context["statuses"])
+    assert "3+" in page.content.decode() and len(page.context["courses"]) == 4
+
+
+def test_one_form_starts_any_screening_from_the_queue(signed_in, intake, screening_policy):
+    candidates(3, intake)
+    client = signed_in(intake)
+    page = client.get(reverse("intake_queue")).content.decode()
+    # One token for the sign-out form, one for every "Start screening" button.
+    assert page.count("csrfmiddlewaretoken") == 2 and page.count('form="start-screening"') == 3
 
 
 def test_the_queue_filters_by_status_oldest_first(signed_in, intake, screening_policy):

@@ -117,3 +117,23 @@ def test_calendars_cost_a_fixed_number_of_queries(
             response = client.get(url)
         shown = sum(len(d.appointments) for d in response.context["days"])
         assert shown == count
+
+
+def test_windows_find_an_appointment_that_began_the_day_before(therapist, frontdesk, patient):
+    """The windows bound `start` from below by the longest appointment (for the index on it):
+    one that started the evening before and runs into today is still today's."""
+    from sessions.booking import selectors, services
+
+    assert timedelta(minutes=services.MAX_MINUTES) == selectors.LONGEST
+    start = local(0, "00:00") - timedelta(minutes=services.MAX_MINUTES - 30)
+    overnight = AppointmentFactory(
+        patient=patient, clinician=therapist, start=start, end=local(0, "00:30")
+    )
+    AppointmentFactory(  # over before today began: not today's
+        patient=patient, clinician=therapist, start=start - timedelta(hours=1), end=start
+    )
+    assert selectors.today_at_clinic(frontdesk) == [overnight]
+    assert selectors.today_for(therapist) == [overnight]
+    yesterday = selectors.local_today() - timedelta(days=1)
+    days = selectors.calendar(therapist, first_day=yesterday, days=2, clinician=therapist)
+    assert days[0].appointments[-1] == overnight  # listed on the day it starts
