@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("patients", "0006_speed_indexes"),
-        ("screening", "0009_administration_draft_beside_completed"),
+        ("screening", "0010_guards_declared"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
