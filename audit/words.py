@@ -140,8 +140,9 @@ PAGES: dict[str, Thing] = {
     "shared_journal_entries": Thing("Shared journal", "your shared journal entries"),
     "dashboard": Thing("Outcomes dashboard", "the outcomes dashboard"),
     "inventory": Thing("Stock inventory", "the stock inventory"),
+    "path": Thing("Sign-in page", "the sign-in page"),  # sign-in failures and lockouts
 }
-UNNAMED = Thing("Other", "your record")
+UNNAMED = Thing("Record", "your record")
 
 
 def action_word(action: str) -> str:

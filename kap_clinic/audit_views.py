@@ -40,6 +40,7 @@ class Row:
     role: str
     action: str
     what: str
+    item: str  # the object's number, unless it is the patient (the Patient column says so)
     patient_ref: str  # the first block of the patient's UUID: opaque, short enough to read
 
     @property
@@ -55,6 +56,7 @@ def row(event: AuditEvent) -> Row:
         role=role_label(event.role),
         action=words.action_word(event.action),
         what=words.thing(event.action, event.object_type, event.detail).admin,
+        item="" if event.object_id == str(event.patient_id) else event.object_id,
         patient_ref=str(event.patient_id).split("-", 1)[0] if event.patient_id else "",
     )
 

@@ -15,7 +15,6 @@ _NAV = {
     "rems": ("REMS forms", "rems_queue"),
     "message_pause": ("Messages", "message_pause"),
     "outcomes": ("Outcomes", "outcomes_dashboard"),
-    "audit": ("Audit log", "audit_events"),
 }
 _ROLE_NAV = {
     Role.INTAKE: ["intake", "patients", "register", "schedule"],
@@ -30,7 +29,6 @@ _ROLE_NAV = {
         "stock",
         "message_pause",
         "outcomes",
-        "audit",
         "admin",
     ],
     Role.PATIENT: [],

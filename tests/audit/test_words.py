@@ -68,7 +68,8 @@ def test_every_model_of_the_clinic_has_words():
         ("change", "kap_sessions.vitalsigns", {"moment": "peak"}, "Vital signs",
          "Updated your vital signs"),
         ("create", "kap_sessions.progressnote", {}, "Progress note", "Added a progress note"),
-        ("view", "", {}, "Other", "Viewed your record"),
+        ("view", "", {}, "Record", "Viewed your record"),
+        ("sign_in_failed", "", {"path": "/accounts/login/"}, "Sign-in page", "Failed to sign in"),
     ],
 )  # fmt: skip
 def test_words_for_events(action, object_type, detail, admin, patient):
