@@ -48,11 +48,20 @@ class Row:
         return self.event.at
 
 
+def _who(event: AuditEvent) -> str:
+    """The staff member's name; a patient's portal account is never named here (its name is the
+    patient's: the row's patient reference says whose record it was)."""
+    if event.user is None:
+        return "No one signed in"
+    if event.role == Role.PATIENT:
+        return "The patient, in the portal"
+    return event.user.get_full_name() or event.user.username
+
+
 def row(event: AuditEvent) -> Row:
-    user = event.user
     return Row(
         event=event,
-        who=(user.get_full_name() or user.username) if user else "No one signed in",
+        who=_who(event),
         role=role_label(event.role),
         action=words.action_word(event.action),
         what=words.thing(event.action, event.object_type, event.detail).admin,
@@ -164,7 +173,7 @@ def _csv_line(event: AuditEvent) -> list[str]:
             event.pk,
             when,
             shown.who,
-            event.user.username if event.user else "",
+            event.user.username if event.user and event.role != Role.PATIENT else "",
             shown.role,
             shown.action,
             shown.what,

@@ -262,3 +262,19 @@ def test_a_refused_filter_exports_nothing(signed_in, clinic_admin):
 def test_the_chart_links_the_admin_to_the_patients_events(signed_in, clinic_admin, patient):
     html = signed_in(clinic_admin).get(reverse("chart", args=[patient.pk])).content.decode()
     assert f"{URL}?patient={patient.pk}" in html
+
+
+def test_a_patients_own_portal_events_never_name_her(signed_in, clinic_admin, patient):
+    record(user=patient.user, action="view", patient_id=patient.pk, detail={"record": True})
+    response = signed_in(clinic_admin).get(URL)
+    (mine,) = [r for r in response.context["rows"] if r.event.user_id == patient.user.pk]
+    assert (mine.who, mine.role, mine.what) == ("The patient, in the portal", "Patient", "Record")
+    assert patient.last_name not in response.content.decode()
+    lines = _csv(signed_in(clinic_admin).get(CSV_URL, {"action": "view"}))
+    assert patient.last_name not in str(lines) and patient.user.username not in str(lines)
+
+
+def test_a_patient_reference_that_is_no_uuid_shows_everyone_and_says_so(signed_in, clinic_admin):
+    response = signed_in(clinic_admin).get(URL, {"patient": "not-a-uuid"})
+    assert response.status_code == 400
+    assert "showing every patient" in response.content.decode()
