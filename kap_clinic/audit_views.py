@@ -41,7 +41,7 @@ class Row:
     action: str
     what: str
     item: str  # the object's number, unless it is the patient (the Patient column says so)
-    patient_ref: str  # the first block of the patient's UUID: opaque, short enough to read
+    patient_ref: str
 
     @property
     def at(self) -> datetime:
@@ -58,6 +58,11 @@ def _who(event: AuditEvent) -> str:
     return event.user.get_full_name() or event.user.username
 
 
+def patient_ref(patient_id) -> str:
+    """The first block of a patient's UUID: opaque, short enough to read and compare."""
+    return str(patient_id).split("-", 1)[0] if patient_id else ""
+
+
 def row(event: AuditEvent) -> Row:
     return Row(
         event=event,
@@ -66,7 +71,7 @@ def row(event: AuditEvent) -> Row:
         action=words.action_word(event.action),
         what=words.thing(event.action, event.object_type, event.detail).admin,
         item="" if event.object_id == str(event.patient_id) else event.object_id,
-        patient_ref=str(event.patient_id).split("-", 1)[0] if event.patient_id else "",
+        patient_ref=patient_ref(event.patient_id),
     )
 
 
@@ -105,7 +110,7 @@ def _listing(request, form, find_form, status=200):
             "find_form": find_form,
             "filters": filters,
             "patient": patient,
-            "patient_ref": str(filters.patient_id).split("-", 1)[0] if filters.patient_id else "",
+            "patient_ref": patient_ref(filters.patient_id),
             "page": page,
             "rows": [row(event) for event in page.rows],
             "query": urlencode(query),
