@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from kap_clinic import views
+from kap_clinic import audit_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("patients/<uuid:patient_pk>/", views.chart, name="chart"),
+    path("audit/", audit_views.audit_events, name="audit_events"),
+    path("audit/export.csv", audit_views.audit_export, name="audit_export"),
     path("", include("accounts.urls")),
     path("", include("patients.urls")),
     path("", include("sessions.booking.urls")),

@@ -23,6 +23,7 @@ urlpatterns = [
     path("me/journal/entries/<int:entry_pk>/", views.journal_entry, name="journal_entry"),
     path("me/progress/", views.progress, name="progress"),
     path("me/record/", views.my_record, name="record"),
+    path("me/record/who-has-seen-it/", views.access_log, name="access_log"),
     path("me/messages/", views.messages_page, name="messages"),
     path("me/record.pdf", views.record_pdf, name="record_pdf"),
     # The invitation link (anonymous) and the staff pieces.

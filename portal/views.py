@@ -22,6 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import lockout
 from accounts.decorators import role_required, staff_required
 from accounts.roles import CLINICIANS, Role
+from audit import selectors as audit_selectors
+from audit import words
+from audit.forms import CursorForm
 from audit.models import Action
 from audit.services import record
 from integration.models import FollowUp
@@ -400,6 +403,36 @@ def my_record(request):
     patient = _patient(request)
     record(user=request.user, action=Action.VIEW, patient_id=patient.pk, detail={"record": True})
     return _page(request, "portal/record.html", patient, {})
+
+
+ACCESS_LOG_PAGE = 20
+
+
+@patient_only
+@require_GET
+def access_log(request):
+    """Who has seen my record: each access by clinic staff, newest first (the HIPAA accounting
+    of disclosures). The patient's own actions are left out; viewing it is recorded."""
+    patient = _patient(request)
+    cursor = CursorForm(request.GET).cursor()
+    rows = audit_selectors.accounting(patient.pk, own_user_id=request.user.pk)
+    page = audit_selectors.keyset_page(rows, **cursor, size=ACCESS_LOG_PAGE)
+    record(
+        user=request.user,
+        action=Action.VIEW,
+        patient_id=patient.pk,
+        detail={"access_log": {**cursor, "rows": len(page.rows)}},
+    )
+    entries = [
+        {
+            "at": event.at,
+            "what": words.sentence(event.action, event.object_type, event.detail),
+            "who": event.user.get_full_name() or event.user.username,
+            "role": Role(event.role).label if event.role in Role.values else "",
+        }
+        for event in page.rows
+    ]
+    return _page(request, "portal/access_log.html", patient, {"page": page, "entries": entries})
 
 
 @patient_only

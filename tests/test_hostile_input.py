@@ -40,6 +40,11 @@ EXTRA_QUERY = {
     "appointment_book": {"type", "day", "clinician", "room", "minutes"},
     "admin:autocomplete": {"term", "app_label", "model_name", "field_name"},
     "patient_list": {"page"},
+    # The audit reports' page cursors (a link carries one only when there is a next page) and
+    # the CSV's filters (its link carries only those in effect).
+    "audit_events": {"before", "after"},
+    "audit_export": {"patient", "user", "action", "start", "end"},
+    "portal:access_log": {"before", "after"},
 }
 
 SPECIAL = [

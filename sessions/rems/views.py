@@ -109,7 +109,13 @@ def rems_form(request, dose_pk):
 def rems_form_pdf(request, dose_pk):
     dose = _dose(request, dose_pk)
     stored = _stored(dose)
-    record(user=request.user, action=Action.PRINT, patient_id=dose.course.patient_id, obj=dose)
+    record(
+        user=request.user,
+        action=Action.PRINT,
+        patient_id=dose.course.patient_id,
+        obj=dose,
+        detail={"document": "rems form"},  # the dose's own print is its session record
+    )
     submitted = stored is not None and stored.status == RemsMonitoringForm.Status.SUBMITTED
     context = {
         "dose": dose,

@@ -28,6 +28,7 @@ PORTAL_PAGES = [
     "portal:journal",
     "portal:progress",
     "portal:record",
+    "portal:access_log",
     "portal:messages",
 ]
 

@@ -16,6 +16,7 @@ PAGES = [
     ("portal:journal", []),
     ("portal:progress", []),
     ("portal:record", []),
+    ("portal:access_log", []),
     ("portal:record_pdf", []),
     ("portal:messages", []),
     ("portal:appointment", ["dosing"]),
