@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 
@@ -16,7 +18,9 @@ class ClinicUserAdmin(UserAdmin):
     )
     add_fieldsets = ((None, {"fields": ("username", "role", "password1", "password2")}),)
     readonly_fields = ("last_login", "date_joined")
-    search_fields = ("username", "first_name", "last_name", "email")
+    # No search box: the admin searches by GET, and a patient's account holds their name and
+    # their e-mail as user name, which would then stand in the URL and the access log.
+    search_fields = ()
     actions = ["reset_two_factor"]
 
     @admin.action(
@@ -31,3 +35,9 @@ class ClinicUserAdmin(UserAdmin):
             request,
             f"Two-step sign-in reset for {len(queryset)} user(s); their sessions have ended.",
         )
+
+
+# django-otp's own device lists search accounts by GET (a patient's user name is their e-mail) and
+# show a device's secret; an administrator resets a lost device from the user list instead.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)

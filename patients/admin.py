@@ -2,7 +2,9 @@
 change only through their services, so the admin shows them read-only."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
+from accounts.roles import CLINICIANS
 from audit.models import Action
 from audit.services import record
 from patients.models import Alert, CareTeamMember, Patient, PhaseChange, TreatmentCourse
@@ -11,8 +13,13 @@ from patients.models import Alert, CareTeamMember, Patient, PhaseChange, Treatme
 class CareTeamInline(admin.TabularInline):
     model = CareTeamMember
     extra = 0
-    autocomplete_fields = ("clinician",)
     max_num = 20  # a care team, not a ward
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A plain list of the clinic's clinicians: an autocomplete would search accounts by GET.
+        if db_field.name == "clinician":
+            kwargs["queryset"] = get_user_model().objects.filter(role__in=CLINICIANS)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_formset(self, request, obj=None, **kwargs):
         # A forged form count builds at most this many forms (Django's default is 1,000 more

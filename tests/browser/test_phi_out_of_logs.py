@@ -27,6 +27,7 @@ from urllib.parse import unquote_plus
 
 import pytest
 from django.contrib.admin import site
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.template import Context, Template
@@ -288,15 +289,19 @@ def test_a_database_errors_detail_stays_out_of_the_log(capture, patient):
 
 def test_no_admin_list_searches_patients_by_what_identifies_them():
     """The admin's search box is a GET form: what is typed lands in the URL. None of its lists
-    searches a patient's name, birth date, MRN, phone or e-mail (the directory does, by POST)."""
+    searches a patient's name, birth date, MRN, phone or e-mail (the directory does, by POST), nor
+    an account's names: a patient's account holds their name, their user name is their e-mail."""
     identifying = {"first_name", "last_name", "date_of_birth", "mrn", "phone", "email"}
+    account = identifying | {"username"}
     found = []
     for model, model_admin in site._registry.items():
         for term in model_admin.search_fields:
             target, *path = [model, *term.lstrip("=^@").split("__")]
             for name in path[:-1]:
                 target = target._meta.get_field(name).related_model
-            if target is Patient and path[-1] in identifying:
+            if (target is Patient and path[-1] in identifying) or (
+                target is get_user_model() and path[-1] in account
+            ):
                 found.append(f"{model._meta.label}: {term}")
     assert found == []
 
