@@ -67,8 +67,8 @@ def free_in_window(
     first_day = timezone.localtime(start_from, tz).date()
     work = booking.working_time(clinician, first_day, win.last_day)
     busy = (
-        Appointment.objects.filter(Q(clinician=clinician) | Q(patient_id=followup.patient_id))
-        .filter(start__lt=win.closes_at, end__gt=start_from)
+        booking.overlapping(start_from, win.closes_at)
+        .filter(Q(clinician=clinician) | Q(patient_id=followup.patient_id))
         .exclude(status__in=INACTIVE)
         .values_list("start", "end")
     )
@@ -95,7 +95,8 @@ def automatic_slots(followup: FollowUp, clinician, *, now: datetime, minutes: in
 def free_room(start: datetime, end: datetime) -> Room | None:
     """The first room in use that nobody holds at that time; None means telehealth."""
     taken = (
-        Appointment.objects.filter(room__isnull=False, start__lt=end, end__gt=start)
+        booking.overlapping(start, end)
+        .filter(room__isnull=False)
         .exclude(status__in=INACTIVE)
         .values("room_id")
     )

@@ -24,7 +24,7 @@ from patients import phases
 from patients.models import CareTeamMember, Patient, TreatmentCourse
 from sessions.booking import rules as scheduling
 from sessions.booking.access import may_book
-from sessions.booking.selectors import clinic_zone, working_time
+from sessions.booking.selectors import clinic_zone, overlapping, working_time
 from sessions.errors import SessionsError
 from sessions.models import (
     INACTIVE,
@@ -59,7 +59,8 @@ def _clashes(appointment: Appointment) -> list[str]:
         wanted |= Q(room_id=appointment.room_id)
     # Half-open [start, end): an appointment ending at 10:00 leaves 10:00 free.
     others = (
-        Appointment.objects.filter(wanted, start__lt=appointment.end, end__gt=appointment.start)
+        overlapping(appointment.start, appointment.end)
+        .filter(wanted)
         .exclude(status__in=INACTIVE)
         .exclude(pk=appointment.pk)
         .values_list("clinician_id", "room_id", "patient_id")
