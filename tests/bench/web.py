@@ -62,11 +62,10 @@ def _pick():
     )
     dose = Dose.objects.select_related("appointment", "course__patient").get(pk=info["long_dose"])
     dosing = User.objects.get(pk=dose.ordered_by_id)
+    with_account = Patient.objects.filter(user__isnull=False).annotate(n=Count("appointments"))
     portal = (
-        Patient.objects.filter(user__isnull=False, courses__phase="treatment")
-        .annotate(n=Count("appointments"))
-        .order_by("-n", "pk")
-        .first()
+        with_account.filter(courses__phase="treatment").order_by("-n", "pk").first()
+        or with_account.order_by("-n", "pk").first()  # a tiny clinic may have none in treatment
     )
     # The decision that enrolled the dosed patient, seen by their prescriber.
     decision = ScreeningDecision.objects.get(screening__course=dose.course_id)

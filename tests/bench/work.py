@@ -62,13 +62,19 @@ def _candidates():
     day = timezone.localdate() + timedelta(days=30)
     candidates = []
     clinicians = list(User.objects.filter(role="therapist").order_by("id")[:10])
+    panels = []
     for clinician in clinicians:
         patients = list(
             Patient.objects.filter(
-                care_team__clinician=clinician, care_team__primary=True, courses__phase="treatment"
+                care_team__clinician=clinician,
+                care_team__primary=True,
+                courses__phase__in=["treatment", "maintenance"],
             ).values_list("pk", flat=True)
         )
-        for offset in range(CANDIDATES // len(clinicians)):
+        if patients:
+            panels.append((clinician, patients))
+    for clinician, patients in panels:
+        for offset in range(CANDIDATES // len(panels)):
             start = datetime.combine(day + timedelta(days=offset // 4), hours.starts, zone)
             start += timedelta(hours=2 * (offset % 4))
             candidates.append((clinician.pk, str(rng.choice(patients)), start.isoformat()))
