@@ -412,7 +412,11 @@ def run_size(name: str, *, cycle_seconds: float, single_seconds: float, concurre
             alone = locust(
                 server.url, {**plan, "mode": "cycle", "pages": [page]}, concurrent, single_seconds
             )
-            result["concurrent"][page["name"]] = summary(alone.get(page["name"], _empty()))
+            result["concurrent"][page["name"]] = figures = summary(
+                alone.get(page["name"], _empty())
+            )
+            # Requests still in gunicorn's queue when locust stops would slow the next page.
+            time.sleep(min(30, 1 + 3 * (figures["median"] or 0) / 1000))
     finally:
         server.stop()
     return result
