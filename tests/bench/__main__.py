@@ -145,7 +145,8 @@ def run() -> dict:
     for workers in (1, 4):
         phase = time.perf_counter()
         results["reminders"].append(work.reminders(names["small"], workers, count=REMINDERS))
-        results["timings"][f"reminders, {workers} workers"] = round(time.perf_counter() - phase)
+        label = f"reminders, {workers} worker{'s' if workers > 1 else ''}"
+        results["timings"][label] = round(time.perf_counter() - phase)
         _save(results)
     results["timings"]["total"] = round(time.perf_counter() - started)
     _save(results)
