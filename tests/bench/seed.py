@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[2]
 # What is generated: change this label whenever a change here changes the rows generated (a clinic
 # seeded under another label is seeded again).
-VERSION = "6701cb53d6de"
+VERSION = "2"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 PASSWORD = "Bench-Password-2026!"
 FULL = {
@@ -360,13 +360,14 @@ def generate(loader: Loader, clinic: Clinic) -> None:  # noqa: C901 - one pass o
                 ts(created),
                 clinic.intake[index % len(clinic.intake)],
                 clinic.patient_user.get(index),
+                True,  # every seeded patient has a course
             )
 
     loader.copy(
         "patients_patient",
         "id, mrn, first_name, last_name, preferred_name, date_of_birth, sex, email, phone,"
         " address, emergency_contact_name, emergency_contact_relationship,"
-        " emergency_contact_phone, created_at, created_by_id, user_id",
+        " emergency_contact_phone, created_at, created_by_id, user_id, has_course",
         patient_rows(),
     )
     # One course each (id = index + 1), its phase changes, its care team.
