@@ -40,6 +40,8 @@ worker: install
 beat: install
 	$(VENV)/bin/celery -A kap_clinic beat --loglevel=INFO --schedule=$(VENV)/celerybeat-schedule
 
+# On PostgreSQL only (DATABASE_URL, default the local server) with Redis; never part of `make test`.
+# BENCH_QUICK=1 is a smoke run at a tiny scale. See docs/benchmarks.md.
 bench: install
 	$(PY) -m tests.bench
 
