@@ -21,7 +21,10 @@ def clinic(therapist, prescriber):
 
 
 def book_from_first_proposal(page, button: str, room: str):
-    page.get_by_test_id("chart-appointments").get_by_role("link", name=button).click()
+    # The booking page must have loaded, its scripts run: a room chosen before htmx is ready
+    # asks for no proposals (a flake on a loaded machine).
+    with page.expect_navigation():
+        page.get_by_test_id("chart-appointments").get_by_role("link", name=button).click()
     page.select_option("#id_room", label=room)
     # Choosing the room refreshes the proposals (htmx) for clinician, room and patient together.
     expect(page.get_by_test_id("proposals")).to_contain_text(room)
@@ -62,7 +65,8 @@ def test_a_clashing_booking_shows_the_message_with_the_form_still_filled(
     dose = Appointment.objects.get()
     start = timezone.localtime(dose.start)
 
-    page.get_by_test_id("chart-appointments").get_by_role("link", name="Book dosing").click()
+    with page.expect_navigation():
+        page.get_by_test_id("chart-appointments").get_by_role("link", name="Book dosing").click()
     page.select_option("#id_room", label="Cedar")
     page.fill("#id_day", start.date().isoformat())
     page.fill("#id_time", start.strftime("%H:%M"))
