@@ -6,7 +6,6 @@ tasks queued by the code under test (after a commit) reach them as in production
 import os
 import signal
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from django.db import connection
 from kombu import pools
 
 from kap_clinic.celery import app
+from tests.celery_command import worker_command
 from tests.conftest import service_missing
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,22 +105,7 @@ def start_worker(redis_up, tmp_path):
     ):
         log = tmp_path / f"{name}.log"
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "kap_clinic",
-                "worker",
-                "--pool=solo",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                f"--hostname={name}@%h",
-                f"--loglevel={loglevel}",
-                f"--logfile={log}",
-                f"--pidfile={tmp_path / f'{name}.pid'}",
-            ],
+            worker_command(name, log=log, pidfile=tmp_path / f"{name}.pid", loglevel=loglevel),
             cwd=ROOT,
             env={
                 **os.environ,

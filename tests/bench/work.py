@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.bench import seed
+from tests.celery_command import worker_command
 
 ROOT = Path(__file__).resolve().parents[2]
 CANDIDATES = 200
@@ -301,22 +302,7 @@ def reminders(source: str, workers: int, count: int = REMINDERS) -> dict:
             processes.append(
                 (
                     subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "celery",
-                            "-A",
-                            "kap_clinic",
-                            "worker",
-                            "--pool=solo",
-                            "--without-gossip",
-                            "--without-mingle",
-                            "--without-heartbeat",
-                            f"--hostname=bench{i}@%h",
-                            "--loglevel=INFO",
-                            f"--logfile={log}",
-                            f"--pidfile={tmp / f'worker{i}.pid'}",
-                        ],
+                        worker_command(f"bench{i}", log=log, pidfile=tmp / f"worker{i}.pid"),
                         cwd=ROOT,
                         env=env,
                         stdout=subprocess.DEVNULL,
