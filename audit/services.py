@@ -8,7 +8,6 @@ from itertools import takewhile
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -123,7 +122,9 @@ class Verification:
     last_seal: AuditSeal | None
     broken: Break | None
     unsealed: int
-    oldest_unsealed_at: datetime | None
+    # The time of the first unsealed event by id: the one the sealer takes next. (Not the
+    # oldest time: history written on the demo's clock is "old" the moment it is written.)
+    first_unsealed_at: datetime | None
 
 
 def _check_seal(seal: AuditSeal, previous: AuditSeal | None) -> str | None:
@@ -174,16 +175,19 @@ def verify() -> Verification:
         previous, seals, sealed = seal, seals + 1, sealed + seal.event_count
     tail = AuditEvent.objects.filter(pk__gt=previous.last_event_id if previous else 0)
     if broken is None:
-        unsealed = tail.aggregate(n=Count("id"), oldest=Min("at"))
+        unsealed = {
+            "n": tail.count(),
+            "first": tail.order_by("pk").values_list("at", flat=True).first(),
+        }
     else:  # past a break "unsealed" means nothing
-        unsealed = {"n": 0, "oldest": None}
+        unsealed = {"n": 0, "first": None}
     return Verification(
         seals=seals,
         events_sealed=sealed,
         last_seal=previous,
         broken=broken,
         unsealed=unsealed["n"],
-        oldest_unsealed_at=unsealed["oldest"],
+        first_unsealed_at=unsealed["first"],
     )
 
 
@@ -235,10 +239,10 @@ def describe(result: Verification, *, now: datetime | None = None) -> list[str]:
     if not result.unsealed:
         lines.append("Every event is sealed.")
         return lines
-    age = now - result.oldest_unsealed_at
+    age = now - result.first_unsealed_at
     lines.append(
         f"{_count(result.unsealed, 'event')} {'is' if result.unsealed == 1 else 'are'} "
-        "not sealed yet; the oldest was written "
+        "not sealed yet; the first of them was written "
         f"{_duration(age)} ago."
     )
     if age > SEALING_STALLED:

@@ -54,7 +54,7 @@ def test_a_whole_chain_says_so_and_counts_the_unsealed(three_seals, capsys):
     assert out.splitlines() == [
         f"The audit trail is whole: 3 seals cover 9 events, up to event {last.last_event_id} "
         f"(seal {last.pk}).",
-        "2 events are not sealed yet; the oldest was written 0 seconds ago.",
+        "2 events are not sealed yet; the first of them was written 0 seconds ago.",
     ]
 
 
@@ -64,7 +64,7 @@ def test_an_empty_trail_and_a_fully_sealed_one(therapist, capsys):
     assert run(capsys) == (
         0,
         "The audit trail has no seals yet.\n"
-        "1 event is not sealed yet; the oldest was written 0 seconds ago.\n",
+        "1 event is not sealed yet; the first of them was written 0 seconds ago.\n",
     )
     seal_new_events(settle=NOW)
     code, out = run(capsys)
@@ -74,7 +74,7 @@ def test_an_empty_trail_and_a_fully_sealed_one(therapist, capsys):
 def test_a_stalled_sealer_is_named(three_seals):
     later = timezone.now() + timedelta(hours=2)
     assert describe(verify(), now=later)[1:] == [
-        "2 events are not sealed yet; the oldest was written 2 hours ago.",
+        "2 events are not sealed yet; the first of them was written 2 hours ago.",
         "Sealing seems to have stopped (it runs every minute): check that Celery beat and a "
         "worker are running.",
     ]
@@ -152,9 +152,10 @@ def test_a_seal_out_of_the_chain_is_named(three_seals):
 
 
 def test_verification_reads_one_query_per_seal(three_seals, django_assert_num_queries):
-    # Seals, then each seal's events (streamed in chunks), then the unsealed tail: memory and
-    # queries grow with seals (5000 events each), never with events held at once.
-    with django_assert_num_queries(1 + 3 + 1):
+    # Seals, then each seal's events (streamed in chunks), then the unsealed tail (its count and
+    # its first event): memory and queries grow with seals (5000 events each), never with events
+    # held at once.
+    with django_assert_num_queries(1 + 3 + 2):
         assert verify().broken is None
 
 
@@ -232,5 +233,7 @@ def test_the_sealer_never_skips_a_younger_event_with_a_lower_id(therapist, capsy
     with DemoClock(timezone.now() - timedelta(hours=1)):
         record(user=therapist, action="view")
     assert seal_new_events(settle=timedelta(minutes=2)) is None  # the first is not settled yet
+    # Nor is sealing said to have stopped: the event it waits for is seconds old.
+    assert not any("stopped" in line for line in describe(verify()))
     assert seal_new_events(settle=NOW).first_event_id == young.pk
     assert run(capsys)[0] == 0
